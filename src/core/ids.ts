@@ -1,0 +1,24 @@
+import { createHash, randomUUID } from 'node:crypto';
+
+/** A deterministic id: the same parts always give the same id, so re-runs are idempotent. */
+export function stableId(prefix: string, ...parts: string[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) {
+    h.update(p);
+    h.update('\u0000');
+  }
+  return `${prefix}_${h.digest('base64url').slice(0, 22)}`;
+}
+
+export function randomId(prefix: string): string {
+  return `${prefix}_${randomUUID().replaceAll('-', '')}`;
+}
+
+export function alertId(source: string, sourceRef: string): string {
+  return stableId('al', source, sourceRef);
+}
+
+/** A short hex digest of content, for change detection (feeds, config). */
+export function contentHash(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}

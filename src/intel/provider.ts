@@ -1,0 +1,42 @@
+import type { z } from 'zod';
+import type { Clock } from '../core/clock.js';
+import type { IntelResult, ObservableType } from '../core/types.js';
+import type { Logger } from '../core/log.js';
+import type { LocalIndex } from './local-index.js';
+
+/** What a provider may use for I/O; the composition root hands it in, tests hand in fakes. */
+export interface IntelContext {
+  clock: Clock;
+  log: Logger;
+  fetch: typeof fetch;
+  /** The local IOC database, for the `local-feeds` provider. */
+  localIndex: LocalIndex;
+}
+
+export interface ObservableRef {
+  type: ObservableType;
+  value: string;
+}
+
+export interface IntelProviderInstance {
+  /** Look one observable up. Unknown to the provider is a result (verdict `unknown`), not an error. */
+  lookup(observable: ObservableRef): Promise<IntelResult>;
+}
+
+/** A threat-intel source. One folder under `src/intel/providers/` per provider, listed in `registry.ts`. */
+export interface IntelProviderDefinition<C = unknown> {
+  /** Equals the folder name: `virustotal`, `abuseipdb`, `local-feeds`. */
+  id: string;
+  description: string;
+  /** Observable types this provider can answer for. */
+  supports: readonly ObservableType[];
+  /** Remote providers: true, so nothing leaves the machine unless configured with a key. */
+  remote: boolean;
+  configSchema: z.ZodType<C>;
+  /** Returns the instance, or `{ disabled: reason }` when it is not configured (said once at start). */
+  create(config: C, ctx: IntelContext): IntelProviderInstance | { disabled: string };
+}
+
+export function defineIntelProvider<C>(def: IntelProviderDefinition<C>): IntelProviderDefinition<C> {
+  return def;
+}
