@@ -1,0 +1,52 @@
+import type { ActionRecord, IntelResult, ObservableType, Reason, Severity, Task, TimelineEntry, Verdict, IpScope } from '../core/types.js';
+
+/** Everything an incident report shows about one case; renderers only format it. */
+export interface CaseReport {
+  generatedAt: string;
+  case: {
+    id: string;
+    number: number;
+    title: string;
+    status: string;
+    severity: Severity;
+    createdAt: string;
+    updatedAt: string;
+    /** One paragraph the pipeline writes: what happened, where, how bad. */
+    summary: string;
+    tags: string[];
+  };
+  /** The assessment behind the case's severity (its most severe alert's). */
+  assessment: { severity: Severity; score: number; reasons: Reason[] };
+  timeline: TimelineEntry[];
+  alerts: Array<{
+    id: string;
+    source: string;
+    sourceRef: string;
+    time: string;
+    title: string;
+    ruleId: string;
+    ruleLevel: number;
+    host: string;
+    severity: Severity;
+    score: number;
+  }>;
+  observables: Array<{
+    type: ObservableType;
+    value: string;
+    scope?: IpScope;
+    role?: string;
+    /** Unified risk over all providers. */
+    risk?: { score: number; verdict: Verdict };
+    intel: IntelResult[];
+  }>;
+  actions: ActionRecord[];
+  tasks: Task[];
+  mitre: Array<{ id: string; tactic?: string; technique?: string }>;
+}
+
+/** A rendered notification body for one case. */
+export interface RenderedMessage {
+  subject: string;
+  text: string;
+  html: string;
+}
