@@ -1,0 +1,64 @@
+import { VigilError } from '../../core/errors.js';
+import { alertId } from '../../core/ids.js';
+import { defineAlertSource } from '../source.js';
+import { obj, requireStr, str, strs, toIsoTime } from '../fields.js';
+import { ObservableBag } from '../observe.js';
+
+export default defineAlertSource({
+  id: 'suricata',
+  description: 'Suricata EVE JSON (alert events; other event types are skipped)',
+  accepts: (r) => typeof r.event_type === 'string' && typeof r.rule !== 'object',
+  normalize(r) {
+    if (r.event_type !== 'alert') return null;
+    const alert = obj(r.alert);
+    if (!alert) throw new VigilError('VIGIL_INPUT_INVALID', 'an alert event needs an "alert" object', { field: 'alert' });
+    const sid = requireStr(r, 'alert.signature_id');
+    const severity = Number(alert.severity ?? 3);
+    if (!Number.isInteger(severity) || severity < 1 || severity > 4) {
+      throw new VigilError('VIGIL_INPUT_INVALID', `must be 1–3, got ${JSON.stringify(alert.severity)}`, { field: 'alert.severity' });
+    }
+    const time = toIsoTime(r.timestamp, 'timestamp');
+    // EVE has no alert id: flow id + signature + time is unique per alert and stable across re-reads.
+    const sourceRef = `${str(r.flow_id) ?? 'noflow'}:${sid}:${str(r.timestamp)}`;
+    const bag = new ObservableBag();
+    bag.ip(r.src_ip, 'src', 'src_ip');
+    bag.ip(r.dest_ip, 'dst', 'dest_ip');
+    const http = obj(r.http);
+    const dns = obj(r.dns);
+    const tls = obj(r.tls);
+    const file = obj(r.fileinfo);
+    const host = str(http?.hostname);
+    bag.add('domain', host, 'dst', 'http.hostname');
+    const path = str(http?.url);
+    if (host && path) bag.add('url', `http://${host}${path.startsWith('/') ? '' : '/'}${path}`, 'dst', 'http.url');
+    bag.add('domain', dns?.rrname ?? obj(dns?.query)?.rrname, 'dst', 'dns.rrname');
+    bag.add('domain', tls?.sni, 'dst', 'tls.sni');
+    bag.add('filepath', file?.filename, 'file', 'fileinfo.filename');
+    for (const h of ['md5', 'sha1', 'sha256']) bag.hash(file?.[h], 'file', `fileinfo.${h}`);
+    const meta = obj(alert.metadata);
+    const sensor = str(r.host) ?? str(r.in_iface) ?? 'suricata';
+    bag.add('host', sensor, 'sensor', 'host');
+    const signature = str(alert.signature) ?? `Suricata signature ${sid}`;
+    return {
+      id: alertId('suricata', sourceRef),
+      source: 'suricata',
+      sourceRef,
+      time,
+      title: signature,
+      description: [signature, str(alert.category), `${str(r.src_ip) ?? '?'}:${str(r.src_port) ?? '?'} → ${str(r.dest_ip) ?? '?'}:${str(r.dest_port) ?? '?'} ${str(r.proto) ?? ''}`]
+        .filter(Boolean)
+        .join(' — '),
+      rule: {
+        id: sid,
+        level: severity,
+        scale: 'suricata',
+        groups: [str(alert.category), str(alert.action)].filter((x): x is string => !!x),
+        mitre: { ids: strs(meta?.mitre_technique_id), tactics: strs(meta?.mitre_tactic_name), techniques: strs(meta?.mitre_technique_name) },
+      },
+      host: { name: sensor },
+      observables: bag.items,
+      text: [],
+      raw: r,
+    };
+  },
+});

@@ -1,0 +1,117 @@
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import { VigilError } from '../core/errors.js';
+import * as schema from './schema.js';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export interface StoreHandle {
+  db: Db;
+  kind: 'pglite' | 'postgres';
+  /** Where the data lives: the embedded data folder, or the database URL with its password masked. */
+  location: string;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * PGlite's data folder must never be opened by two processes at once (it would be corrupted), so
+ * the first process takes a lock file holding its pid; a lock left by a dead process is taken over.
+ */
+function takeLock(dataDir: string, purpose: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const lock = join(dataDir, 'vigil.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lock, 'wx');
+      writeSync(fd, JSON.stringify({ pid: process.pid, purpose, since: new Date().toISOString() }));
+      closeSync(fd);
+      let released = false;
+      const release = (): void => {
+        if (released) return;
+        released = true;
+        rmSync(lock, { force: true });
+      };
+      process.once('exit', release);
+      return release;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let holder: { pid?: number; purpose?: string; since?: string } = {};
+      try {
+        holder = JSON.parse(readFileSync(lock, 'utf8')) as typeof holder;
+      } catch {
+        // A half-written lock from a crashed start: treat it as stale.
+      }
+      if (holder.pid && holder.pid !== process.pid && pidAlive(holder.pid)) {
+        throw new VigilError(
+          'VIGIL_STORE_LOCKED',
+          `the embedded store ${dataDir} is in use by process ${holder.pid} (${holder.purpose ?? 'vigil'}, since ${holder.since ?? '?'}). ` +
+            'Only one process may open it: stop that process, send alerts to the running server, or use PostgreSQL (VIGIL_DATABASE_URL).',
+        );
+      }
+      rmSync(lock, { force: true });
+    }
+  }
+  throw new VigilError('VIGIL_STORE_LOCKED', `could not take the lock on ${dataDir}`);
+}
+
+export function maskUrl(url: string): string {
+  return url.replace(/(\w+:\/\/[^/@\s:]+):[^/@\s]+@/, '$1:***@');
+}
+
+/**
+ * Opens the store and applies pending migrations: PostgreSQL when `databaseUrl` is set, otherwise
+ * embedded PGlite in `dataDir` (or in memory when `dataDir` is `memory://`).
+ */
+export async function openStore(opts: { databaseUrl?: string | undefined; dataDir: string; purpose?: string }): Promise<StoreHandle> {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 4 });
+    const db = drizzlePg(pool, { schema }) as unknown as Db;
+    try {
+      await migratePg(db as never, { migrationsFolder: MIGRATIONS });
+    } catch (e) {
+      await pool.end();
+      throw new VigilError('VIGIL_STORE_FAILED', `cannot open PostgreSQL at ${maskUrl(opts.databaseUrl)}: ${(e as Error).message}`, { cause: e });
+    }
+    return { db, kind: 'postgres', location: maskUrl(opts.databaseUrl), close: () => pool.end() };
+  }
+  const inMemory = opts.dataDir === 'memory://';
+  const release = inMemory ? () => {} : takeLock(opts.dataDir, opts.purpose ?? 'vigil');
+  try {
+    const client = inMemory ? new PGlite() : new PGlite(join(opts.dataDir, 'pgdata'));
+    await client.waitReady;
+    const db = drizzlePglite(client, { schema }) as unknown as Db;
+    await migratePglite(db as never, { migrationsFolder: MIGRATIONS });
+    return {
+      db,
+      kind: 'pglite',
+      location: inMemory ? 'memory' : opts.dataDir,
+      close: async () => {
+        await client.close();
+        release();
+      },
+    };
+  } catch (e) {
+    release();
+    if (e instanceof VigilError) throw e;
+    throw new VigilError('VIGIL_STORE_FAILED', `cannot open the embedded store in ${opts.dataDir}: ${(e as Error).message}`, { cause: e });
+  }
+}
