@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from './core/clock.js';
 import { describeZodIssues, VigilError } from './core/errors.js';
 import { Severity } from './core/types.js';
+import { parseYaml, yamlLineOf } from './core/yaml.js';
 
 /** The installed package's root: defaults point at its bundled samples. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -149,16 +149,6 @@ function setPath(obj: Record<string, unknown>, path: string[], value: unknown): 
   cur[path[path.length - 1]!] = value;
 }
 
-/** Finds the line of a dotted path in the YAML source, so errors can say file:line. */
-function lineOf(source: string, doc: ReturnType<typeof parseDocument>, path: PropertyKey[]): number | undefined {
-  for (let n = path.length; n > 0; n--) {
-    const node = doc.getIn(path.slice(0, n) as string[], true) as { range?: [number, number] } | undefined;
-    const pair = node?.range;
-    if (pair) return source.slice(0, pair[0]).split('\n').length;
-  }
-  return undefined;
-}
-
 /**
  * Loads `vigil.yaml` (the given file, or `./vigil.yaml` when present), applies VIGIL_* overrides and
  * validates. Relative paths in the file resolve against the file's folder.
@@ -170,16 +160,14 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?:
   const file = explicit ? resolve(cwd, explicit) : existsSync(join(cwd, 'vigil.yaml')) ? join(cwd, 'vigil.yaml') : undefined;
   let raw: Record<string, unknown> = {};
   let source = '';
-  let doc: ReturnType<typeof parseDocument> | undefined;
+  let doc: ReturnType<typeof parseYaml>['doc'] | undefined;
   if (file) {
     if (!existsSync(file)) throw new VigilError('VIGIL_CONFIG_NOT_FOUND', `config file ${file} does not exist`, { file });
     source = readFileSync(file, 'utf8');
-    doc = parseDocument(source, { prettyErrors: true });
-    if (doc.errors.length) {
-      const e = doc.errors[0]!;
-      throw new VigilError('VIGIL_CONFIG_INVALID', `not valid YAML: ${e.message.split('\n')[0]}`, { file, line: e.linePos?.[0]?.line });
-    }
-    const js = doc.toJS() as unknown;
+    const parsed = parseYaml(source);
+    doc = parsed.doc;
+    if (parsed.error) throw new VigilError('VIGIL_CONFIG_INVALID', `not valid YAML: ${parsed.error.message}`, { file, line: parsed.error.line });
+    const js = parsed.value;
     if (js !== null && js !== undefined) {
       if (typeof js !== 'object' || Array.isArray(js)) throw new VigilError('VIGIL_CONFIG_INVALID', 'the config must be a mapping of keys to values', { file, line: 1 });
       raw = js as Record<string, unknown>;
@@ -195,7 +183,7 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?:
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0]!;
-    const line = doc ? lineOf(source, doc, first.path) : undefined;
+    const line = doc ? yamlLineOf(source, doc, first.path) : undefined;
     throw new VigilError('VIGIL_CONFIG_INVALID', `invalid config: ${describeZodIssues(parsed.error.issues)}`, {
       ...(file !== undefined && { file }),
       ...(line !== undefined && { line }),
