@@ -1,0 +1,374 @@
+import { and, asc, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import { stableId } from '../core/ids.js';
+import type { ActionRecord, Alert, Assessment, IntelResult, Observable, Severity, Task, Verdict } from '../core/types.js';
+import type { Indicator } from '../intel/feeds/format.js';
+import type { Db } from './db.js';
+import * as t from './schema.js';
+
+const CHUNK = 500;
+
+function chunks<T>(rows: T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  return out;
+}
+
+export interface StoredAlert {
+  alert: Alert;
+  assessment: Assessment;
+  caseId: string;
+}
+
+export interface CaseUpsert {
+  id: string;
+  opened: boolean;
+  title: string;
+  severity: Severity;
+  score: number;
+  assessment: Assessment;
+  alertCount: number;
+  firstAlertAt: string;
+  lastAlertAt: string;
+  summary: string;
+}
+
+export interface AuditRow {
+  at: string;
+  actor: string;
+  kind: string;
+  caseId?: string;
+  subject?: string;
+  message: string;
+  data?: unknown;
+}
+
+export interface ObservableUpsert {
+  observable: Observable;
+  seenAt: string;
+  risk?: { score: number; verdict: Verdict };
+  intel?: IntelResult[];
+}
+
+export const OPEN_STATUSES = ['New', 'InProgress'];
+
+/** Every read and write the pipeline and API make; one place, so PGlite and PostgreSQL stay identical. */
+export class Repo {
+  constructor(readonly db: Db) {}
+
+  async existingAlertIds(ids: string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const c of chunks(ids, 1000)) {
+      if (!c.length) continue;
+      const rows = await this.db.select({ id: t.alerts.id }).from(t.alerts).where(inArray(t.alerts.id, c));
+      for (const r of rows) found.add(r.id);
+    }
+    return found;
+  }
+
+  async openCases(): Promise<Array<typeof t.cases.$inferSelect>> {
+    return this.db.select().from(t.cases).where(inArray(t.cases.status, OPEN_STATUSES));
+  }
+
+  async caseKeysFor(caseIds: string[]): Promise<Array<typeof t.caseKeys.$inferSelect>> {
+    if (!caseIds.length) return [];
+    const out: Array<typeof t.caseKeys.$inferSelect> = [];
+    for (const c of chunks(caseIds, 1000)) out.push(...(await this.db.select().from(t.caseKeys).where(inArray(t.caseKeys.caseId, c))));
+    return out;
+  }
+
+  /** Writes one processed batch atomically: a crash mid-batch leaves the store as it was before it. */
+  async saveBatch(batch: {
+    alerts: StoredAlert[];
+    cases: CaseUpsert[];
+    keys: Array<{ key: string; caseId: string; lastSeen: string }>;
+    observables: ObservableUpsert[];
+    caseObservables: Array<{ caseId: string; observable: Observable }>;
+    audit: AuditRow[];
+  }): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const now = new Date().toISOString();
+      for (const c of chunks(batch.cases)) {
+        await tx
+          .insert(t.cases)
+          .values(
+            c.map((x) => ({
+              id: x.id,
+              title: x.title,
+              severity: x.severity,
+              score: x.score,
+              assessment: x.assessment,
+              summary: x.summary,
+              alertCount: x.alertCount,
+              firstAlertAt: x.firstAlertAt,
+              lastAlertAt: x.lastAlertAt,
+              createdAt: now,
+              updatedAt: now,
+            })),
+          )
+          .onConflictDoUpdate({
+            target: t.cases.id,
+            set: {
+              title: sql`excluded.title`,
+              severity: sql`excluded.severity`,
+              score: sql`excluded.score`,
+              assessment: sql`excluded.assessment`,
+              summary: sql`excluded.summary`,
+              alertCount: sql`excluded.alert_count`,
+              firstAlertAt: sql`least(${t.cases.firstAlertAt}, excluded.first_alert_at)`,
+              lastAlertAt: sql`greatest(${t.cases.lastAlertAt}, excluded.last_alert_at)`,
+              updatedAt: sql`excluded.updated_at`,
+            },
+          });
+      }
+      for (const c of chunks(batch.alerts)) {
+        await tx
+          .insert(t.alerts)
+          .values(
+            c.map(({ alert: a, assessment, caseId }) => ({
+              id: a.id,
+              source: a.source,
+              sourceRef: a.sourceRef,
+              time: a.time,
+              title: a.title,
+              ruleId: a.rule.id,
+              ruleLevel: a.rule.level,
+              host: a.host.name,
+              severity: assessment.severity,
+              score: assessment.score,
+              caseId,
+              data: { ...a, assessment },
+            })),
+          )
+          .onConflictDoNothing();
+      }
+      const keys = dedupeBy(batch.keys, (k) => `${k.key}\u0000${k.caseId}`);
+      for (const c of chunks(keys)) {
+        await tx
+          .insert(t.caseKeys)
+          .values(c)
+          .onConflictDoUpdate({ target: [t.caseKeys.key, t.caseKeys.caseId], set: { lastSeen: sql`greatest(${t.caseKeys.lastSeen}, excluded.last_seen)` } });
+      }
+      const obs = dedupeBy(batch.observables, (o) => `${o.observable.type}:${o.observable.value}`);
+      for (const c of chunks(obs)) {
+        await tx
+          .insert(t.observables)
+          .values(
+            c.map((o) => ({
+              id: observableId(o.observable),
+              type: o.observable.type,
+              value: o.observable.value,
+              scope: o.observable.scope ?? null,
+              riskScore: o.risk?.score ?? null,
+              verdict: o.risk?.verdict ?? null,
+              intel: o.intel ?? [],
+              firstSeen: o.seenAt,
+              lastSeen: o.seenAt,
+            })),
+          )
+          .onConflictDoUpdate({
+            target: t.observables.id,
+            set: {
+              lastSeen: sql`greatest(${t.observables.lastSeen}, excluded.last_seen)`,
+              firstSeen: sql`least(${t.observables.firstSeen}, excluded.first_seen)`,
+              riskScore: sql`coalesce(excluded.risk_score, ${t.observables.riskScore})`,
+              verdict: sql`coalesce(excluded.verdict, ${t.observables.verdict})`,
+              intel: sql`case when jsonb_array_length(excluded.intel) > 0 then excluded.intel else ${t.observables.intel} end`,
+            },
+          });
+      }
+      const links = dedupeBy(batch.caseObservables, (l) => `${l.caseId}:${l.observable.type}:${l.observable.value}`);
+      for (const c of chunks(links)) {
+        await tx
+          .insert(t.caseObservables)
+          .values(c.map((l) => ({ caseId: l.caseId, observableId: observableId(l.observable), role: l.observable.role ?? null })))
+          .onConflictDoNothing();
+      }
+      for (const c of chunks(batch.audit)) await tx.insert(t.auditLog).values(c.map(auditValues));
+    });
+  }
+
+  async audit(rows: AuditRow[]): Promise<void> {
+    for (const c of chunks(rows)) await this.db.insert(t.auditLog).values(c.map(auditValues));
+  }
+
+  async caseById(id: string): Promise<typeof t.cases.$inferSelect | undefined> {
+    return (await this.db.select().from(t.cases).where(eq(t.cases.id, id)))[0];
+  }
+
+  async caseByNumber(n: number): Promise<typeof t.cases.$inferSelect | undefined> {
+    return (await this.db.select().from(t.cases).where(eq(t.cases.number, n)))[0];
+  }
+
+  async listCases(limit = 100, offset = 0): Promise<Array<typeof t.cases.$inferSelect>> {
+    return this.db.select().from(t.cases).orderBy(desc(t.cases.number)).limit(limit).offset(offset);
+  }
+
+  async alertsOfCase(caseId: string): Promise<Array<typeof t.alerts.$inferSelect>> {
+    return this.db.select().from(t.alerts).where(eq(t.alerts.caseId, caseId)).orderBy(asc(t.alerts.time));
+  }
+
+  async observablesOfCase(caseId: string): Promise<Array<typeof t.observables.$inferSelect & { role: string | null }>> {
+    const rows = await this.db
+      .select({ o: t.observables, role: t.caseObservables.role })
+      .from(t.caseObservables)
+      .innerJoin(t.observables, eq(t.observables.id, t.caseObservables.observableId))
+      .where(eq(t.caseObservables.caseId, caseId));
+    return rows.map((r) => ({ ...r.o, role: r.role }));
+  }
+
+  /** Other cases that share observables with this one: "also seen in cases #12, #40". */
+  async relatedCaseNumbers(caseId: string): Promise<number[]> {
+    const rows = await this.db.execute<{ number: number }>(sql`
+      select distinct c.number from case_observables a
+      join case_observables b on b.observable_id = a.observable_id and b.case_id <> a.case_id
+      join cases c on c.id = b.case_id
+      where a.case_id = ${caseId} order by c.number limit 50`);
+    return ((rows as unknown as { rows: Array<{ number: number }> }).rows ?? []).map((r) => Number(r.number));
+  }
+
+  async actionIdsOfCase(caseId: string): Promise<Set<string>> {
+    const rows = await this.db.select({ id: t.actions.id }).from(t.actions).where(eq(t.actions.caseId, caseId));
+    return new Set(rows.map((r) => r.id));
+  }
+
+  async actionsOfCase(caseId: string): Promise<ActionRecord[]> {
+    const rows = await this.db.select().from(t.actions).where(eq(t.actions.caseId, caseId)).orderBy(asc(t.actions.at), asc(t.actions.id));
+    return rows.map((r) => ({
+      id: r.id,
+      caseId: r.caseId,
+      playbook: r.playbook,
+      action: r.action,
+      status: r.status as ActionRecord['status'],
+      target: r.target,
+      reason: r.reason,
+      details: r.details as Record<string, unknown>,
+      at: r.at,
+      ...(r.artifact && { artifact: r.artifact }),
+    }));
+  }
+
+  async saveResponse(records: ActionRecord[], tasks: Task[], audit: AuditRow[]): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      for (const c of chunks(records)) {
+        await tx
+          .insert(t.actions)
+          .values(c.map((r) => ({ id: r.id, caseId: r.caseId, playbook: r.playbook, action: r.action, status: r.status, target: r.target, reason: r.reason, details: r.details, artifact: r.artifact ?? null, at: r.at })))
+          .onConflictDoNothing();
+      }
+      for (const c of chunks(tasks)) await tx.insert(t.tasks).values(c).onConflictDoNothing();
+      for (const c of chunks(audit)) await tx.insert(t.auditLog).values(c.map(auditValues));
+    });
+  }
+
+  async tasksOfCase(caseId: string): Promise<Task[]> {
+    const rows = await this.db.select().from(t.tasks).where(eq(t.tasks.caseId, caseId)).orderBy(asc(t.tasks.createdAt), asc(t.tasks.id));
+    return rows.map((r) => ({ ...r, status: r.status as Task['status'] }));
+  }
+
+  async timelineOfCase(caseId: string): Promise<Array<typeof t.auditLog.$inferSelect>> {
+    return this.db.select().from(t.auditLog).where(eq(t.auditLog.caseId, caseId)).orderBy(asc(t.auditLog.id));
+  }
+
+  async notificationExists(id: string): Promise<boolean> {
+    return (await this.db.select({ id: t.notifications.id }).from(t.notifications).where(eq(t.notifications.id, id))).length > 0;
+  }
+
+  async saveNotification(row: typeof t.notifications.$inferInsert): Promise<void> {
+    await this.db.insert(t.notifications).values(row).onConflictDoNothing();
+  }
+
+  async counts(): Promise<Record<string, number>> {
+    const r = await this.db.execute<Record<string, number>>(sql`select
+      (select count(*) from alerts)::int as alerts, (select count(*) from cases)::int as cases,
+      (select count(*) from actions)::int as actions, (select count(*) from notifications)::int as notifications,
+      (select count(*) from indicators)::int as indicators`);
+    return ((r as unknown as { rows: Array<Record<string, number>> }).rows ?? [])[0] ?? {};
+  }
+
+  // ---- feeds ----
+
+  async feedBySource(source: string): Promise<typeof t.feeds.$inferSelect | undefined> {
+    return (await this.db.select().from(t.feeds).where(eq(t.feeds.source, source)))[0];
+  }
+
+  async listFeeds(): Promise<Array<typeof t.feeds.$inferSelect>> {
+    return this.db.select().from(t.feeds).orderBy(asc(t.feeds.name));
+  }
+
+  /** Replaces a feed's indicators with its new content: entries gone from the feed are gone from lookups. */
+  async replaceFeed(feed: typeof t.feeds.$inferInsert, indicators: Indicator[]): Promise<void> {
+    const unique = dedupeBy(indicators, (i) => `${i.type}:${i.value}`);
+    await this.db.transaction(async (tx) => {
+      await tx.insert(t.feeds).values(feed).onConflictDoUpdate({ target: t.feeds.id, set: { ...feed } });
+      await tx.delete(t.indicators).where(eq(t.indicators.feedId, feed.id));
+      for (const c of chunks(unique, 1000)) {
+        await tx.insert(t.indicators).values(
+          c.map((i) => ({
+            feedId: feed.id,
+            type: i.type,
+            value: i.value,
+            tags: i.tags,
+            malware: i.malware ?? null,
+            threat: i.threat ?? null,
+            confidence: i.confidence ?? null,
+            firstSeen: i.firstSeen ?? null,
+            lastSeen: i.lastSeen ?? null,
+            validUntil: i.validUntil ?? null,
+            matchSubdomains: i.matchSubdomains ?? false,
+            reference: i.reference ?? null,
+            line: i.line,
+          })),
+        );
+      }
+    });
+  }
+
+  /** Every feed with its indicators, for building the in-memory index. */
+  async loadFeedIndicators(): Promise<Array<{ name: string; indicators: Indicator[] }>> {
+    const feeds = await this.listFeeds();
+    const out: Array<{ name: string; indicators: Indicator[] }> = [];
+    for (const f of feeds) {
+      const rows = await this.db.select().from(t.indicators).where(eq(t.indicators.feedId, f.id));
+      out.push({
+        name: f.name,
+        indicators: rows.map((r) => ({
+          type: r.type as Indicator['type'],
+          value: r.value,
+          tags: r.tags,
+          line: r.line,
+          matchSubdomains: r.matchSubdomains,
+          ...(r.malware && { malware: r.malware }),
+          ...(r.threat && { threat: r.threat }),
+          ...(r.confidence !== null && { confidence: r.confidence }),
+          ...(r.firstSeen && { firstSeen: r.firstSeen }),
+          ...(r.lastSeen && { lastSeen: r.lastSeen }),
+          ...(r.validUntil && { validUntil: r.validUntil }),
+          ...(r.reference && { reference: r.reference }),
+        })),
+      });
+    }
+    return out;
+  }
+
+  async removeFeedsNotIn(sources: string[]): Promise<void> {
+    const stale = await this.db.select({ id: t.feeds.id }).from(t.feeds).where(sources.length ? notInArray(t.feeds.source, sources) : sql`true`);
+    for (const s of stale) {
+      await this.db.delete(t.indicators).where(eq(t.indicators.feedId, s.id));
+      await this.db.delete(t.feeds).where(and(eq(t.feeds.id, s.id)));
+    }
+  }
+}
+
+export function observableId(o: { type: string; value: string }): string {
+  return stableId('obs', o.type, o.value);
+}
+
+function auditValues(r: AuditRow): typeof t.auditLog.$inferInsert {
+  return { at: r.at, actor: r.actor, kind: r.kind, caseId: r.caseId ?? null, subject: r.subject ?? '', message: r.message, data: r.data ?? null };
+}
+
+function dedupeBy<T>(rows: T[], key: (r: T) => string): T[] {
+  const m = new Map<string, T>();
+  for (const r of rows) m.set(key(r), r);
+  return [...m.values()];
+}
