@@ -304,11 +304,12 @@ export class Pipeline {
       report = (await buildCaseReport(repo, caseId, this.d.clock))!;
     }
 
-    const rendered = renderNotification(report);
     const reportsDir = join(outDir, 'reports');
+    const htmlName = reportFileName(report, 'html');
+    report.reportFiles = { html: join(reportsDir, htmlName), markdown: join(reportsDir, reportFileName(report, 'md')) };
+    const rendered = renderNotification(report);
     await mkdir(reportsDir, { recursive: true });
     const html = renderReportHtml(report);
-    const htmlName = reportFileName(report, 'html');
     await writeFile(join(reportsDir, htmlName), html);
     await writeFile(join(reportsDir, reportFileName(report, 'md')), renderReportMarkdown(report));
     summary.reports++;

@@ -42,6 +42,12 @@ export interface CaseReport {
   actions: ActionRecord[];
   tasks: Task[];
   mitre: Array<{ id: string; tactic?: string; technique?: string }>;
+  /**
+   * Where this case's report files are (or will be) written, as the reader should see them: paths
+   * relative to the run's output folder, absolute paths or URLs. The notification points here;
+   * when absent it names `reports/<reportFileName>`, the default layout under `<out>/`.
+   */
+  reportFiles?: { html?: string; markdown?: string };
 }
 
 /** A rendered notification body for one case. */

@@ -1,0 +1,68 @@
+// Small, format-neutral text helpers shared by the HTML, Markdown and notification renderers.
+
+// Bidi overrides and zero-width characters are how hostile file names and domains disguise
+// themselves (`invoice\u202Efdp.exe`); an analyst must see them, not be fooled by them.
+const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
+// Terminal escapes and other control characters can repaint a console or forge lines in a text
+// body; tabs and newlines are the only ones a reader's text legitimately has.
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
+
+/** Makes hostile text safe to show in any output: control characters dropped, invisible ones named. */
+export function cleanText(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return String(value)
+    .replace(/\r\n?/g, '\n')
+    .replace(CONTROL, '')
+    .replace(INVISIBLE, (ch) => `[U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`);
+}
+
+/** `cleanText` collapsed onto one line: for table cells, list items and subjects. */
+export function oneLine(value: unknown): string {
+  return cleanText(value).replace(/\s+/g, ' ').trim();
+}
+
+/** Shortens to `max` characters with an ellipsis, so one hostile field cannot flood a subject. */
+export function truncate(value: string, max: number): string {
+  const chars = Array.from(value);
+  return chars.length <= max ? value : `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+
+/**
+ * `2025-03-14 09:12:03 UTC` for any parseable timestamp; otherwise the cleaned input, because a
+ * report must never hide a value it could not understand.
+ */
+export function formatTime(value: string | undefined): string {
+  if (!value) return '';
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) return oneLine(value);
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** Signed points (`+30`, `-10`, `0`): the sign is what tells a reader which way an input pushed. */
+export function formatDelta(delta: number): string {
+  if (!Number.isFinite(delta)) return String(delta);
+  const shown = Number.isInteger(delta) ? String(Math.abs(delta)) : Math.abs(delta).toFixed(1);
+  if (delta > 0) return `+${shown}`;
+  if (delta < 0) return `-${shown}`;
+  return '0';
+}
+
+/** A score as people read it: whole numbers stay whole, others get one decimal. */
+export function formatScore(score: number): string {
+  if (!Number.isFinite(score)) return String(score);
+  return Number.isInteger(score) ? String(score) : score.toFixed(1);
+}
+
+/** Stable sort by timestamp; entries whose time does not parse keep their order after the rest. */
+export function byTime<T>(items: readonly T[], timeOf: (item: T) => string): T[] {
+  return items
+    .map((item, index) => ({ item, index, ms: Date.parse(timeOf(item)) }))
+    .sort((a, b) => {
+      const an = Number.isNaN(a.ms);
+      const bn = Number.isNaN(b.ms);
+      if (an !== bn) return an ? 1 : -1;
+      if (!an && a.ms !== b.ms) return a.ms - b.ms;
+      return a.index - b.index;
+    })
+    .map((x) => x.item);
+}
