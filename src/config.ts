@@ -58,6 +58,16 @@ export const ConfigSchema = z.strictObject({
     .prefault({}),
   /** Feed files loaded into the local IOC database at start (re-imported when their content changes). */
   feeds: z.array(FeedConfig).default([{ path: join(PACKAGE_ROOT, 'samples/feeds'), format: 'auto' }]),
+  intel: z
+    .strictObject({
+      /** Per-provider settings, keyed by provider id; each provider validates its own. */
+      providers: z.record(z.string(), z.unknown()).default({}),
+      /** Unified risk: multiplier per provider id (default 1). */
+      weights: z.record(z.string(), z.number().min(0)).default({}),
+      /** Unified risk: points added for each further provider that flags an observable. */
+      agreementBonus: z.number().min(0).max(50).default(10),
+    })
+    .prefault({}),
   assess: z
     .strictObject({
       /** Score at which each band starts (LOW below MEDIUM). */
@@ -183,11 +193,13 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?:
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0]!;
-    const line = doc ? yamlLineOf(source, doc, first.path) : undefined;
+    // An unknown key is reported by zod on its parent object: point at the key itself.
+    const path = first.code === 'unrecognized_keys' && first.keys[0] !== undefined ? [...first.path, first.keys[0]] : first.path;
+    const line = doc ? yamlLineOf(source, doc, path) : undefined;
     throw new VigilError('VIGIL_CONFIG_INVALID', `invalid config: ${describeZodIssues(parsed.error.issues)}`, {
       ...(file !== undefined && { file }),
       ...(line !== undefined && { line }),
-      field: first.path.map(String).join('.'),
+      field: path.map(String).join('.'),
     });
   }
   const config = parsed.data;

@@ -60,7 +60,7 @@ function takeLock(dataDir: string, purpose: string): () => void {
       } catch {
         // A half-written lock from a crashed start: treat it as stale.
       }
-      if (holder.pid && holder.pid !== process.pid && pidAlive(holder.pid)) {
+      if (holder.pid && pidAlive(holder.pid)) {
         throw new VigilError(
           'VIGIL_STORE_LOCKED',
           `the embedded store ${dataDir} is in use by process ${holder.pid} (${holder.purpose ?? 'vigil'}, since ${holder.since ?? '?'}). ` +

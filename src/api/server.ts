@@ -1,0 +1,111 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { App } from '../app.js';
+import { buildCaseReport } from '../cases/report.js';
+import { VigilError } from '../core/errors.js';
+import { renderReportHtml, renderReportMarkdown } from '../reports/index.js';
+
+const CaseSummary = z.object({
+  id: z.string(),
+  number: z.number(),
+  title: z.string(),
+  status: z.string(),
+  severity: z.string(),
+  score: z.number(),
+  alertCount: z.number(),
+  firstAlertAt: z.string(),
+  lastAlertAt: z.string(),
+});
+
+/** Builds the Fastify server over an App; `listen` is the caller's. */
+export async function buildServer(app: App): Promise<FastifyInstance> {
+  const server = Fastify({ logger: false, bodyLimit: 1_048_576 }).withTypeProvider<ZodTypeProvider>();
+  server.setValidatorCompiler(validatorCompiler);
+  server.setSerializerCompiler(serializerCompiler);
+  await server.register(swagger, {
+    openapi: { info: { title: 'Vigil API', version: '0.1.0', description: 'SOC automation and incident response' } },
+    transform: jsonSchemaTransform,
+  });
+
+  server.setErrorHandler((err, _req, reply) => {
+    const e = err as Error & { validation?: unknown; statusCode?: number; code?: string };
+    if (e instanceof VigilError) {
+      return reply.status(e.code === 'VIGIL_INPUT_NOT_FOUND' ? 404 : 400).send({ error: { code: e.code, message: e.message, ...(e.field && { field: e.field }) } });
+    }
+    if (e.validation) {
+      const issues = (e as unknown as { validation: Array<{ instancePath?: string; message?: string; params?: { issue?: { path?: unknown[] } } }> }).validation;
+      const first = issues[0];
+      const field = first?.params?.issue?.path?.join('.') ?? first?.instancePath?.replace(/^\//, '').replaceAll('/', '.') ?? '';
+      return reply.status(400).send({ error: { code: 'VIGIL_INPUT_INVALID', message: e.message, ...(field && { field }) } });
+    }
+    app.log.error({ err: e }, 'request failed');
+    return reply.status(e.statusCode && e.statusCode < 500 ? e.statusCode : 500).send({ error: { code: e.statusCode && e.statusCode < 500 ? 'VIGIL_INPUT_INVALID' : 'VIGIL_INTERNAL', message: e.message } });
+  });
+
+  server.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  server.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await app.store.db.execute(sql`select 1`);
+      return { status: 'ready', store: app.store.kind, indicators: app.localIndex.size, playbooks: app.playbooks.length };
+    } catch (e) {
+      return reply.status(503).send({ status: 'unavailable', reason: (e as Error).message });
+    }
+  });
+  server.get('/api/openapi.json', { schema: { hide: true } }, async () => server.swagger());
+
+  server.get(
+    '/api/cases',
+    {
+      schema: {
+        summary: 'Cases, newest first',
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).default(0) }),
+        response: { 200: z.object({ cases: z.array(CaseSummary) }) },
+      },
+    },
+    async (req) => ({ cases: (await app.repo.listCases(req.query.limit, req.query.offset)).map(({ id, number, title, status, severity, score, alertCount, firstAlertAt, lastAlertAt }) => ({ id, number, title, status, severity, score, alertCount, firstAlertAt, lastAlertAt })) }),
+  );
+
+  const CaseParams = z.object({ number: z.coerce.number().int().min(1) });
+  const loadReport = async (n: number) => {
+    const c = await app.repo.caseByNumber(n);
+    const report = c && (await buildCaseReport(app.repo, c.id, app.clock));
+    if (!report) throw new VigilError('VIGIL_INPUT_NOT_FOUND', `there is no case #${n}`, { field: 'number' });
+    return report;
+  };
+
+  server.get('/api/cases/:number', { schema: { summary: 'One case with alerts, observables, actions, tasks and timeline', params: CaseParams } }, async (req) => loadReport(req.params.number));
+  server.get('/api/cases/:number/report.html', { schema: { summary: 'The incident report as self-contained HTML', params: CaseParams } }, async (req, reply) =>
+    reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:").send(renderReportHtml(await loadReport(req.params.number))),
+  );
+  server.get('/api/cases/:number/report.md', { schema: { summary: 'The incident report as Markdown', params: CaseParams } }, async (req, reply) =>
+    reply.type('text/markdown; charset=utf-8').send(renderReportMarkdown(await loadReport(req.params.number))),
+  );
+  return server;
+}
+
+/** Starts listening and keeps the process alive until SIGINT/SIGTERM, then closes cleanly. */
+export async function startServer(app: App, opts: { host: string; port: number }): Promise<FastifyInstance> {
+  const server = await buildServer(app);
+  try {
+    await server.listen({ host: opts.host, port: opts.port });
+  } catch (e) {
+    await app.close();
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new VigilError('VIGIL_CONFIG_INVALID', code === 'EADDRINUSE' ? `port ${opts.port} on ${opts.host} is already in use (set --port or VIGIL_PORT)` : `cannot listen on ${opts.host}:${opts.port}: ${(e as Error).message}`, { field: 'server.port' });
+  }
+  const a = server.server.address();
+  const addr = a && typeof a === 'object' ? a : undefined;
+  const base = `http://${addr?.family === 'IPv6' ? `[${addr.address}]` : (addr?.address ?? opts.host)}:${addr?.port ?? opts.port}`;
+  process.stdout.write(`Vigil API on ${base}  (health ${base}/healthz, cases ${base}/api/cases, OpenAPI ${base}/api/openapi.json). Ctrl-C stops.\n`);
+  const stop = async (): Promise<void> => {
+    await server.close();
+    await app.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+  return server;
+}

@@ -1,0 +1,24 @@
+import { VigilError } from '../core/errors.js';
+
+/** Column-aligned rows for the terminal. */
+export function table(rows: string[][], indent = '  '): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((r) => indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Prints an error the way a user can act on it, and returns the exit code. */
+export function reportError(e: unknown, json = false): number {
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ error: e instanceof VigilError ? e.toJSON() : { code: 'VIGIL_INTERNAL', message: (e as Error).message } })}\n`);
+  } else if (e instanceof VigilError) {
+    process.stderr.write(`vigil: ${e.toString()}${e.field && !e.message.includes(e.field) ? ` (field ${e.field})` : ''}\n`);
+  } else {
+    process.stderr.write(`vigil: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
+  }
+  return 1;
+}
