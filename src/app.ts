@@ -8,7 +8,7 @@ import { importFeeds, type FeedImportResult } from './intel/feed-import.js';
 import { LocalIndex } from './intel/local-index.js';
 import type { IntelContext } from './intel/provider.js';
 import { INTEL_PROVIDERS } from './intel/providers/registry.js';
-import { extractForPipeline } from './ioc/index.js';
+import { extractForPipeline } from './pipeline/extract.js';
 import { getChannel } from './notify/registry.js';
 import { Pipeline, type RunOptions, type RunSummary } from './pipeline/run.js';
 import { createGuards } from './playbooks/guards.js';

@@ -4,6 +4,14 @@ import { maxSeverity, severityRank, type Alert, type Assessment, type Severity }
 
 export type GroupingConfig = VigilConfig['cases'];
 
+interface KeySpan {
+  caseId: string;
+  first: number;
+  last: number;
+}
+
+const MAX_SPANS_PER_KEY = 16;
+
 /** What the grouper knows of an open case. */
 export interface OpenCase {
   id: string;
@@ -45,8 +53,11 @@ export function describeKey(key: string): string {
  * persists what it returns, so the same code serves the embedded run and the workers.
  */
 export class CaseGrouper {
-  /** key → the case it points at and when an alert last carried it (ms). */
-  private readonly index = new Map<string, { caseId: string; lastSeen: number }>();
+  /**
+   * key → the cases that carried it and the span of alert times (ms) it had in each. Spans, not just
+   * the latest case, so alerts read out of time order (one file after another) still find their case.
+   */
+  private readonly index = new Map<string, KeySpan[]>();
   readonly cases = new Map<string, OpenCase>();
   private readonly observableTypes: Set<string>;
 
@@ -55,22 +66,40 @@ export class CaseGrouper {
   }
 
   /** Seeds an open case and its keys from the store. */
-  seed(c: OpenCase, keys: Array<{ key: string; lastSeen: number }>): void {
+  seed(c: OpenCase, keys: Array<{ key: string; firstSeen: number; lastSeen: number }>): void {
     this.cases.set(c.id, c);
-    for (const k of keys) {
-      const cur = this.index.get(k.key);
-      if (!cur || cur.lastSeen < k.lastSeen) this.index.set(k.key, { caseId: c.id, lastSeen: k.lastSeen });
+    for (const k of keys) this.remember(k.key, c.id, k.firstSeen, k.lastSeen);
+  }
+
+  private remember(key: string, caseId: string, first: number, last: number): void {
+    let spans = this.index.get(key);
+    if (!spans) this.index.set(key, (spans = []));
+    const span = spans.find((s) => s.caseId === caseId);
+    if (span) {
+      span.first = Math.min(span.first, first);
+      span.last = Math.max(span.last, last);
+      return;
+    }
+    spans.push({ caseId, first, last });
+    // A key shared by many cases (a scanner hitting everything for days) keeps only its recent spans.
+    if (spans.length > MAX_SPANS_PER_KEY) {
+      spans.sort((a, b) => b.last - a.last);
+      spans.length = MAX_SPANS_PER_KEY;
     }
   }
 
   keysOf(alert: Alert): string[] {
     const keys: string[] = [];
     for (const by of this.cfg.groupBy) {
-      if (by === 'host') keys.push(`h:${alert.host.name.toLowerCase()}`);
+      // A network sensor's name says where traffic was seen, not which asset is involved.
+      if (by === 'host') {
+        if (alert.host.role !== 'sensor') keys.push(`h:${alert.host.name.toLowerCase()}`);
+      }
       else if (by === 'rule') keys.push(`r:${alert.source}:${alert.rule.id}`);
       else {
         for (const o of alert.observables) {
-          if (this.observableTypes.has(o.type)) keys.push(`o:${o.type}:${o.value}`);
+          // Loopback and other reserved addresses appear in unrelated logs everywhere: they link nothing.
+          if (this.observableTypes.has(o.type) && o.scope !== 'reserved') keys.push(`o:${o.type}:${o.value}`);
         }
       }
     }
@@ -82,15 +111,17 @@ export class CaseGrouper {
     const keys = this.keysOf(alert);
     let best: OpenCase | undefined;
     let bestKey: string | undefined;
+    const w = this.cfg.window;
     for (const k of keys) {
-      const hit = this.index.get(k);
-      if (!hit || Math.abs(t - hit.lastSeen) > this.cfg.window) continue;
-      const c = this.cases.get(hit.caseId);
-      if (!c) continue;
-      // Prefer the most severe candidate, then the most recently active one.
-      if (!best || severityRank(c.severity) > severityRank(best.severity) || (c.severity === best.severity && c.lastAlertAt > best.lastAlertAt)) {
-        best = c;
-        bestKey = k;
+      for (const span of this.index.get(k) ?? []) {
+        if (t < span.first - w || t > span.last + w) continue;
+        const c = this.cases.get(span.caseId);
+        if (!c) continue;
+        // Prefer the most severe candidate, then the most recently active one.
+        if (!best || severityRank(c.severity) > severityRank(best.severity) || (c.severity === best.severity && c.lastAlertAt > best.lastAlertAt)) {
+          best = c;
+          bestKey = k;
+        }
       }
     }
     let opened = false;
@@ -120,17 +151,15 @@ export class CaseGrouper {
     best.hosts.add(alert.host.name);
     best.firstAlertAt = Math.min(best.firstAlertAt, t);
     best.lastAlertAt = Math.max(best.lastAlertAt, t);
-    for (const k of keys) {
-      const cur = this.index.get(k);
-      if (!cur || cur.caseId === best.id || cur.lastSeen <= t) this.index.set(k, { caseId: best.id, lastSeen: Math.max(t, cur?.caseId === best.id ? cur.lastSeen : 0) });
-    }
+    for (const k of keys) this.remember(k, best.id, t, t);
     return { caseId: best.id, opened, escalated, keys, ...(bestKey !== undefined && !opened && { joinedBy: bestKey }) };
   }
 }
 
-/** `<what happened> on <host>`, naming the attacker when the alert has a public source address. */
+/** `<what happened> on <host>` (or `seen by <sensor>`), naming the attacker when the alert has a public source address. */
 export function caseTitle(alert: Alert): string {
   const src = alert.observables.find((o) => o.role === 'src' && o.scope === 'public');
   const from = src && !alert.title.includes(src.value) ? ` from ${src.value}` : '';
-  return `${alert.title}${from} on ${alert.host.name}`.slice(0, 300);
+  const where = alert.host.role === 'sensor' ? `seen by ${alert.host.name}` : `on ${alert.host.name}`;
+  return `${alert.title}${from} ${where}`.slice(0, 300);
 }

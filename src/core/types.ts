@@ -77,6 +77,8 @@ export const Alert = z.object({
     name: z.string(),
     ip: z.string().optional(),
     id: z.string().optional(),
+    /** `agent`: the alert is about this host; `sensor`: a network sensor that saw the traffic. */
+    role: z.enum(['agent', 'sensor']).optional(),
   }),
   observables: z.array(Observable).default([]),
   raw: z.unknown(),

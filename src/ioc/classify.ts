@@ -1,13 +1,14 @@
 import ipaddr from 'ipaddr.js';
+import { parse as parseDomain } from 'tldts';
 import type { IpScope } from '../core/types.js';
 
 // ipaddr.js range names that mean "not on the public internet" and are routed internally.
-const PRIVATE_RANGES = new Set(['private', 'loopback', 'linkLocal', 'uniqueLocal', 'carrierGradeNat']);
+const PRIVATE_RANGES = new Set(['private', 'linkLocal', 'uniqueLocal', 'carrierGradeNat']);
 
 /**
  * public: routable on the internet, worth asking remote intel about.
- * private: RFC 1918 / 6598 / loopback / link-local / ULA: an internal host.
- * reserved: everything else that is not routable (documentation, multicast, broadcast, unspecified, …).
+ * private: RFC 1918 / 6598 / link-local / ULA: an internal host.
+ * reserved: everything else that is not routable (loopback, documentation, multicast, broadcast, unspecified, …).
  */
 export function ipScope(ip: string): IpScope | undefined {
   let addr: ipaddr.IPv4 | ipaddr.IPv6;
@@ -23,4 +24,50 @@ export function ipScope(ip: string): IpScope | undefined {
   if (range === 'unicast') return 'public';
   if (PRIVATE_RANGES.has(range)) return 'private';
   return 'reserved';
+}
+
+/**
+ * The same answer as `ipScope` for a dotted quad already split into octets, without parsing: the
+ * extractor calls this for every IPv4 it finds, so it avoids ipaddr.js's allocation and regexes.
+ * The ranges mirror ipaddr.js's special ranges (a test keeps the two in step).
+ */
+export function ipv4Scope(a: number, b: number, c: number, d: number): IpScope {
+  if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return 'private';
+  if (a === 169 && b === 254) return 'private';
+  if (a === 100 && b >= 64 && b <= 127) return 'private';
+  if (a === 0 || a === 127 || a >= 224) return 'reserved'; // unspecified, loopback, multicast, 240/4, broadcast
+  if (a === 192) {
+    if (b === 0 && (c === 0 || c === 2)) return 'reserved';
+    if ((b === 88 && c === 99) || (b === 175 && c === 48) || (b === 31 && c === 196) || (b === 52 && c === 193)) return 'reserved';
+  }
+  if (a === 198 && (b === 18 || b === 19 || (b === 51 && c === 100))) return 'reserved';
+  if (a === 203 && b === 0 && c === 113) return 'reserved';
+  void d;
+  return 'public';
+}
+
+/** What the public suffix list says about a host name. */
+export interface DomainInfo {
+  /** The host's suffix is an ICANN public suffix (a real TLD). */
+  icann: boolean;
+  /** The registrable domain (`a.b.example.co.uk` → `example.co.uk`), or null when the host is only a suffix. */
+  registrable: string | null;
+}
+
+// Host names repeat heavily in logs; tldts costs ~0.5 µs per call, a Map hit ~50 ns. Cleared when full
+// rather than LRU-evicted: simpler, and a full refill is cheap.
+const domainCache = new Map<string, DomainInfo>();
+const DOMAIN_CACHE_MAX = 20_000;
+
+/**
+ * Public-suffix facts for a lower-case ASCII (punycode) host name.
+ */
+export function domainInfo(host: string): DomainInfo {
+  let info = domainCache.get(host);
+  if (info !== undefined) return info;
+  const p = parseDomain(host, { extractHostname: false, validateHostname: false });
+  info = { icann: p.isIcann === true, registrable: p.domain };
+  if (domainCache.size >= DOMAIN_CACHE_MAX) domainCache.clear();
+  domainCache.set(host, info);
+  return info;
 }

@@ -95,11 +95,11 @@ export class Pipeline {
     const grouper = new CaseGrouper(this.d.grouping);
     const open = await this.d.repo.openCases();
     const keys = await this.d.repo.caseKeysFor(open.map((c) => c.id));
-    const byCase = new Map<string, Array<{ key: string; lastSeen: number }>>();
+    const byCase = new Map<string, Array<{ key: string; firstSeen: number; lastSeen: number }>>();
     for (const k of keys) {
       let l = byCase.get(k.caseId);
       if (!l) byCase.set(k.caseId, (l = []));
-      l.push({ key: k.key, lastSeen: Date.parse(k.lastSeen) });
+      l.push({ key: k.key, firstSeen: Date.parse(k.firstSeen), lastSeen: Date.parse(k.lastSeen) });
     }
     for (const c of open) {
       grouper.seed(
@@ -214,7 +214,7 @@ export class Pipeline {
 
     const intel = await this.d.intel.enrichMany(fresh.flatMap((b) => enrichables(b.alert)));
     const stored: StoredAlert[] = [];
-    const keys: Array<{ key: string; caseId: string; lastSeen: string }> = [];
+    const keys: Array<{ key: string; caseId: string; firstSeen: string; lastSeen: string }> = [];
     const observables: ObservableUpsert[] = [];
     const caseObservables: Array<{ caseId: string; observable: Alert['observables'][number] }> = [];
     const audit: AuditRow[] = [];
@@ -227,7 +227,7 @@ export class Pipeline {
       batchCases.add(change.caseId);
       touched.add(change.caseId);
       if (change.opened) opened.add(change.caseId);
-      for (const k of change.keys) keys.push({ key: k, caseId: change.caseId, lastSeen: alert.time });
+      for (const k of change.keys) keys.push({ key: k, caseId: change.caseId, firstSeen: alert.time, lastSeen: alert.time });
       for (const o of alert.observables) {
         const e = intel.get(observableKey(o));
         observables.push({ observable: o, seenAt: alert.time, ...(e && { risk: { score: e.risk.score, verdict: e.risk.verdict }, intel: e.results.map(({ raw: _raw, ...r }) => r) }) });

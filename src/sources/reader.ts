@@ -79,6 +79,7 @@ async function* readLines(file: string, maxLineBytes: number): AsyncGenerator<In
     } else if (size > 0) {
       let text = (parts.length === 1 ? parts[0]! : Buffer.concat(parts, size)).toString('utf8');
       if (text.endsWith('\r')) text = text.slice(0, -1);
+      if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       if (text.trim() !== '') yield parseLine(file, line, text);
     }
     parts = [];
@@ -146,7 +147,9 @@ async function* readArray(file: string, maxBytes: number): AsyncGenerator<InputR
     return;
   }
   const { readFile } = await import('node:fs/promises');
-  const text = await readFile(file, 'utf8');
+  let text = await readFile(file, 'utf8');
+  // firstByte skipped a UTF-8 BOM to choose the format; JSON.parse does not.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let arr: unknown;
   try {
     arr = JSON.parse(text);

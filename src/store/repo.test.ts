@@ -34,7 +34,7 @@ function batch(caseId: string, alerts: Alert[]) {
   return {
     alerts: alerts.map((a) => ({ alert: a, assessment, caseId })),
     cases: [caseRow(caseId, alerts.length)],
-    keys: alerts.map((a) => ({ key: `o:ipv4:${a.observables[0]!.value}`, caseId, lastSeen: a.time })),
+    keys: alerts.map((a) => ({ key: `o:ipv4:${a.observables[0]!.value}`, caseId, firstSeen: a.time, lastSeen: a.time })),
     observables: alerts.map((a) => ({ observable: a.observables[0]!, seenAt: a.time, risk: { score: 90, verdict: 'malicious' as const } })),
     caseObservables: alerts.map((a) => ({ caseId, observable: a.observables[0]! })),
     audit: [{ at: alerts[0]!.time, actor: 'vigil', kind: 'case.opened', caseId, message: 'Case opened' }],

@@ -80,45 +80,50 @@ export class Repo {
   async saveBatch(batch: {
     alerts: StoredAlert[];
     cases: CaseUpsert[];
-    keys: Array<{ key: string; caseId: string; lastSeen: string }>;
+    keys: Array<{ key: string; caseId: string; firstSeen: string; lastSeen: string }>;
     observables: ObservableUpsert[];
     caseObservables: Array<{ caseId: string; observable: Observable }>;
     audit: AuditRow[];
   }): Promise<void> {
     await this.db.transaction(async (tx) => {
       const now = new Date().toISOString();
-      for (const c of chunks(batch.cases)) {
+      // New cases are inserted and existing ones updated separately: an upsert would take a number
+      // from the case sequence even when it only updates, leaving gaps in the case numbers.
+      const ids = batch.cases.map((c) => c.id);
+      const present = new Set<string>();
+      for (const c of chunks(ids, 1000)) for (const r of await tx.select({ id: t.cases.id }).from(t.cases).where(inArray(t.cases.id, c))) present.add(r.id);
+      const fresh = batch.cases.filter((c) => !present.has(c.id));
+      for (const c of chunks(fresh)) {
+        await tx.insert(t.cases).values(
+          c.map((x) => ({
+            id: x.id,
+            title: x.title,
+            severity: x.severity,
+            score: x.score,
+            assessment: x.assessment,
+            summary: x.summary,
+            alertCount: x.alertCount,
+            firstAlertAt: x.firstAlertAt,
+            lastAlertAt: x.lastAlertAt,
+            createdAt: now,
+            updatedAt: now,
+          })),
+        );
+      }
+      for (const x of batch.cases.filter((c) => present.has(c.id))) {
         await tx
-          .insert(t.cases)
-          .values(
-            c.map((x) => ({
-              id: x.id,
-              title: x.title,
-              severity: x.severity,
-              score: x.score,
-              assessment: x.assessment,
-              summary: x.summary,
-              alertCount: x.alertCount,
-              firstAlertAt: x.firstAlertAt,
-              lastAlertAt: x.lastAlertAt,
-              createdAt: now,
-              updatedAt: now,
-            })),
-          )
-          .onConflictDoUpdate({
-            target: t.cases.id,
-            set: {
-              title: sql`excluded.title`,
-              severity: sql`excluded.severity`,
-              score: sql`excluded.score`,
-              assessment: sql`excluded.assessment`,
-              summary: sql`excluded.summary`,
-              alertCount: sql`excluded.alert_count`,
-              firstAlertAt: sql`least(${t.cases.firstAlertAt}, excluded.first_alert_at)`,
-              lastAlertAt: sql`greatest(${t.cases.lastAlertAt}, excluded.last_alert_at)`,
-              updatedAt: sql`excluded.updated_at`,
-            },
-          });
+          .update(t.cases)
+          .set({
+            title: x.title,
+            severity: x.severity,
+            score: x.score,
+            assessment: x.assessment,
+            alertCount: x.alertCount,
+            firstAlertAt: sql`least(${t.cases.firstAlertAt}, ${x.firstAlertAt})`,
+            lastAlertAt: sql`greatest(${t.cases.lastAlertAt}, ${x.lastAlertAt})`,
+            updatedAt: now,
+          })
+          .where(eq(t.cases.id, x.id));
       }
       for (const c of chunks(batch.alerts)) {
         await tx
@@ -141,12 +146,15 @@ export class Repo {
           )
           .onConflictDoNothing();
       }
-      const keys = dedupeBy(batch.keys, (k) => `${k.key}\u0000${k.caseId}`);
+      const keys = mergeSpans(batch.keys);
       for (const c of chunks(keys)) {
         await tx
           .insert(t.caseKeys)
           .values(c)
-          .onConflictDoUpdate({ target: [t.caseKeys.key, t.caseKeys.caseId], set: { lastSeen: sql`greatest(${t.caseKeys.lastSeen}, excluded.last_seen)` } });
+          .onConflictDoUpdate({
+            target: [t.caseKeys.key, t.caseKeys.caseId],
+            set: { firstSeen: sql`least(${t.caseKeys.firstSeen}, excluded.first_seen)`, lastSeen: sql`greatest(${t.caseKeys.lastSeen}, excluded.last_seen)` },
+          });
       }
       const obs = dedupeBy(batch.observables, (o) => `${o.observable.type}:${o.observable.value}`);
       for (const c of chunks(obs)) {
@@ -365,6 +373,20 @@ export function observableId(o: { type: string; value: string }): string {
 
 function auditValues(r: AuditRow): typeof t.auditLog.$inferInsert {
   return { at: r.at, actor: r.actor, kind: r.kind, caseId: r.caseId ?? null, subject: r.subject ?? '', message: r.message, data: r.data ?? null };
+}
+
+function mergeSpans(keys: Array<{ key: string; caseId: string; firstSeen: string; lastSeen: string }>) {
+  const m = new Map<string, { key: string; caseId: string; firstSeen: string; lastSeen: string }>();
+  for (const k of keys) {
+    const id = `${k.key}\u0000${k.caseId}`;
+    const cur = m.get(id);
+    if (!cur) m.set(id, { ...k });
+    else {
+      if (k.firstSeen < cur.firstSeen) cur.firstSeen = k.firstSeen;
+      if (k.lastSeen > cur.lastSeen) cur.lastSeen = k.lastSeen;
+    }
+  }
+  return [...m.values()];
 }
 
 function dedupeBy<T>(rows: T[], key: (r: T) => string): T[] {

@@ -53,6 +53,7 @@ export const caseKeys = pgTable(
   {
     key: text('key').notNull(),
     caseId: text('case_id').notNull(),
+    firstSeen: ts('first_seen').notNull(),
     lastSeen: ts('last_seen').notNull(),
   },
   (t) => [primaryKey({ columns: [t.key, t.caseId] }), index('case_keys_case').on(t.caseId)],

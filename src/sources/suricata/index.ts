@@ -15,7 +15,7 @@ export default defineAlertSource({
     const sid = requireStr(r, 'alert.signature_id');
     const severity = Number(alert.severity ?? 3);
     if (!Number.isInteger(severity) || severity < 1 || severity > 4) {
-      throw new VigilError('VIGIL_INPUT_INVALID', `must be 1–3, got ${JSON.stringify(alert.severity)}`, { field: 'alert.severity' });
+      throw new VigilError('VIGIL_INPUT_INVALID', `must be an integer 1–4 (1 high … 3 low, 4 informational), got ${JSON.stringify(alert.severity)}`, { field: 'alert.severity' });
     }
     const time = toIsoTime(r.timestamp, 'timestamp');
     // EVE has no alert id: flow id + signature + time is unique per alert and stable across re-reads.
@@ -31,12 +31,15 @@ export default defineAlertSource({
     bag.add('domain', host, 'dst', 'http.hostname');
     const path = str(http?.url);
     if (host && path) bag.add('url', `http://${host}${path.startsWith('/') ? '' : '/'}${path}`, 'dst', 'http.url');
-    bag.add('domain', dns?.rrname ?? obj(dns?.query)?.rrname, 'dst', 'dns.rrname');
+    // Suricata 7 alert events carry the query as `dns.query: [{rrname, …}]` (8: `dns.queries`), older ones `dns.rrname`.
+    const queries = dns?.query ?? dns?.queries;
+    const query = obj(Array.isArray(queries) ? queries[0] : queries);
+    bag.add('domain', dns?.rrname ?? query?.rrname, 'dst', 'dns.rrname');
     bag.add('domain', tls?.sni, 'dst', 'tls.sni');
     bag.add('filepath', file?.filename, 'file', 'fileinfo.filename');
     for (const h of ['md5', 'sha1', 'sha256']) bag.hash(file?.[h], 'file', `fileinfo.${h}`);
     const meta = obj(alert.metadata);
-    const sensor = str(r.host) ?? str(r.in_iface) ?? 'suricata';
+    const sensor = str(r.host) ?? 'suricata';
     bag.add('host', sensor, 'sensor', 'host');
     const signature = str(alert.signature) ?? `Suricata signature ${sid}`;
     return {
@@ -55,7 +58,7 @@ export default defineAlertSource({
         groups: [str(alert.category), str(alert.action)].filter((x): x is string => !!x),
         mitre: { ids: strs(meta?.mitre_technique_id), tactics: strs(meta?.mitre_tactic_name), techniques: strs(meta?.mitre_technique_name) },
       },
-      host: { name: sensor },
+      host: { name: sensor, role: 'sensor' },
       observables: bag.items,
       text: [],
       raw: r,

@@ -25,8 +25,9 @@ export default defineAlertSource({
     const rule = obj(r.rule);
     if (!rule) throw new VigilError('VIGIL_INPUT_INVALID', 'missing or not an object', { field: 'rule' });
     const sourceRef = requireStr(r, 'id');
-    const level = Number(rule.level);
-    if (!Number.isInteger(level) || level < 0 || level > 16) {
+    // Wazuh levels are 0–15; a missing, null or empty level is not 0.
+    const level = typeof rule.level === 'number' ? rule.level : typeof rule.level === 'string' && rule.level.trim() !== '' ? Number(rule.level) : NaN;
+    if (!Number.isInteger(level) || level < 0 || level > 15) {
       throw new VigilError('VIGIL_INPUT_INVALID', `must be an integer 0–15, got ${JSON.stringify(rule.level)}`, { field: 'rule.level' });
     }
     const agent = obj(r.agent) ?? {};
@@ -50,6 +51,8 @@ export default defineAlertSource({
     }
     const agentName = str(agent.name) ?? str(get(r, 'manager.name')) ?? 'unknown';
     bag.add('host', agentName, 'host', 'agent.name');
+    // The agent's own address links network alerts (a sensor seeing its traffic) to this host.
+    bag.ip(agent.ip, 'host', 'agent.ip');
 
     const text: NormalizedAlert['text'] = [];
     const fullLog = str(r.full_log);
@@ -69,7 +72,7 @@ export default defineAlertSource({
       title: str(rule.description) ?? `Wazuh rule ${str(rule.id) ?? '?'}`,
       description: fullLog ?? '',
       rule: { id: requireStr(r, 'rule.id'), level, scale: 'wazuh', groups: strs(rule.groups), mitre: mitre(rule) },
-      host: { name: agentName, ...(agentIp && { ip: agentIp }), ...(agentId && { id: agentId }) },
+      host: { name: agentName, role: 'agent', ...(agentIp && { ip: agentIp }), ...(agentId && { id: agentId }) },
       observables: bag.items,
       text,
       raw: r,

@@ -41,6 +41,7 @@ CREATE TABLE "audit_log" (
 CREATE TABLE "case_keys" (
 	"key" text NOT NULL,
 	"case_id" text NOT NULL,
+	"first_seen" timestamp with time zone NOT NULL,
 	"last_seen" timestamp with time zone NOT NULL,
 	CONSTRAINT "case_keys_key_case_id_pk" PRIMARY KEY("key","case_id")
 );
