@@ -62,7 +62,10 @@ export async function buildCaseReport(repo: Repo, caseId: string, clock: Clock):
     case: { id: c.id, number: c.number, title: c.title, status: c.status, severity: c.severity as Severity, createdAt: c.createdAt, updatedAt: c.updatedAt, tags: c.tags },
     assessment: c.assessment as Assessment,
     timeline: timeline.map((t) => ({ at: t.at, kind: t.kind, message: t.message, actor: t.actor })),
-    alerts: alertRows.map((a) => ({ id: a.id, source: a.source, sourceRef: a.sourceRef, time: a.time, title: a.title, ruleId: a.ruleId, ruleLevel: a.ruleLevel, host: a.host, severity: a.severity as Severity, score: a.score })),
+    alerts: alertRows.map((a) => {
+      const role = (a.data as Alert).host.role;
+      return { id: a.id, source: a.source, sourceRef: a.sourceRef, time: a.time, title: a.title, ruleId: a.ruleId, ruleLevel: a.ruleLevel, host: a.host, ...(role && { hostRole: role }), severity: a.severity as Severity, score: a.score };
+    }),
     observables,
     actions,
     tasks,

@@ -140,6 +140,7 @@ export class Pipeline {
     const opened = new Set<string>();
     const touched = new Set<string>();
     const seenThisRun = new Set<string>();
+    const enrichedLogged = new Set<string>();
     const batchSize = opts.batchSize ?? 1000;
     let batch: Array<{ file: string; line: number; alert: Alert }> = [];
 
@@ -147,7 +148,7 @@ export class Pipeline {
       if (!batch.length) return;
       const b = batch;
       batch = [];
-      await this.processBatch(b, grouper, summary, opened, touched);
+      await this.processBatch(b, grouper, summary, opened, touched, enrichedLogged);
     };
 
     for (const file of files) {
@@ -206,6 +207,8 @@ export class Pipeline {
     summary: RunSummary,
     opened: Set<string>,
     touched: Set<string>,
+    /** case + observable pairs whose intel verdict is already on the timeline this run. */
+    enrichedLogged: Set<string>,
   ): Promise<void> {
     const existing = await this.d.repo.existingAlertIds(batch.map((b) => b.alert.id));
     const fresh = batch.filter((b) => !existing.has(b.alert.id));
@@ -244,7 +247,9 @@ export class Pipeline {
       }
       for (const o of alert.observables) {
         const e = intel.get(observableKey(o));
-        if (e && (e.risk.verdict === 'malicious' || e.risk.verdict === 'suspicious')) {
+        const logKey = `${change.caseId}|${observableKey(o)}`;
+        if (e && (e.risk.verdict === 'malicious' || e.risk.verdict === 'suspicious') && !enrichedLogged.has(logKey)) {
+          enrichedLogged.add(logKey);
           audit.push({ at, actor: 'intel', kind: 'observable.enriched', caseId: change.caseId, subject: `${o.type}:${o.value}`, message: `${o.type} ${o.value} is ${e.risk.verdict} (risk ${e.risk.score}): ${e.risk.evidence[0] ?? ''}` });
         }
       }
@@ -356,7 +361,8 @@ export function toPlaybookCase(r: NonNullable<Awaited<ReturnType<typeof buildCas
     title: r.case.title,
     severity: r.case.severity,
     score: r.assessment.score,
-    hosts: [...new Set(r.alerts.map((a) => a.host))],
+    // Sensors saw the traffic; containing them would blind the SOC, so only the assets count as case hosts.
+    hosts: [...new Set(r.alerts.filter((a) => a.hostRole !== 'sensor').map((a) => a.host))],
     tags: r.case.tags,
     observables: r.observables.map((o) => ({
       type: o.type,

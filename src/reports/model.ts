@@ -27,6 +27,8 @@ export interface CaseReport {
     ruleId: string;
     ruleLevel: number;
     host: string;
+    /** `sensor` when `host` is a network sensor that saw the traffic rather than the asset itself. */
+    hostRole?: 'agent' | 'sensor';
     severity: Severity;
     score: number;
   }>;

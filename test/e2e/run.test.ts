@@ -1,0 +1,118 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { App } from '../../src/app.js';
+import { loadConfig, PACKAGE_ROOT } from '../../src/config.js';
+import { silentLogger } from '../../src/core/log.js';
+import type { RunSummary } from '../../src/pipeline/run.js';
+import { freshPostgresUrl, requirePostgresInCi } from '../helpers/store.js';
+
+requirePostgresInCi();
+
+const SAMPLES = join(PACKAGE_ROOT, 'samples/alerts');
+
+const stores = [
+  { name: 'pglite', url: async () => ({ url: undefined as string | undefined, drop: async () => {} }) },
+  ...(process.env.VIGIL_TEST_DATABASE_URL ? [{ name: 'postgres', url: freshPostgresUrl }] : []),
+];
+
+describe.each(stores)('vigil run over the samples ($name)', (backend) => {
+  let dir: string;
+  let app: App;
+  let first: RunSummary;
+  let second: RunSummary;
+  let dropDb: () => Promise<void>;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vigil-e2e-'));
+    const db = await backend.url();
+    dropDb = db.drop;
+    const { config } = loadConfig({ file: join(PACKAGE_ROOT, 'samples/vigil.yaml'), env: {} });
+    config.dataDir = join(dir, 'data');
+    config.out = join(dir, 'out');
+    if (db.url) config.database.url = db.url;
+    app = await App.build(config, { log: silentLogger });
+    first = await app.run([SAMPLES]);
+    second = await app.run([SAMPLES]);
+  }, 180_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await dropDb?.();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads every file, reports the two bad lines with file:line and processes the rest', () => {
+    expect(first.files.map((f) => f.slice(SAMPLES.length + 1))).toEqual(['broken/alerts-with-errors.json', 'suricata/eve.json', 'wazuh/alerts.json', 'wazuh/array-example.json']);
+    expect(first.alerts.rejected).toBe(2);
+    expect(first.issues.map((i) => `${i.file.slice(SAMPLES.length + 1)}:${i.line}`)).toEqual(['broken/alerts-with-errors.json:3', 'broken/alerts-with-errors.json:5']);
+    expect(first.issues[0]!.reason).toMatch(/not valid JSON/);
+    // Suricata flow/dns/stats events are not alerts: skipped, not rejected.
+    expect(first.alerts.ignored).toBeGreaterThan(0);
+    expect(first.alerts.new).toBe(first.alerts.read - first.alerts.rejected - first.alerts.ignored);
+  });
+
+  it('groups related alerts into a few cases instead of one case per alert', () => {
+    expect(first.cases.opened).toBeGreaterThan(3);
+    expect(first.cases.opened).toBeLessThan(first.alerts.new / 4);
+    expect(first.caseNumbers).toEqual(Array.from({ length: first.cases.opened }, (_, i) => i + 1));
+  });
+
+  it('explains the SSH compromise on web-01: CRITICAL, with the feed listing as a reason', async () => {
+    const cases = await app.repo.listCases(100);
+    const ssh = cases.find((c) => c.title.includes('185.220.101.47') && c.title.includes('web-01'));
+    expect(ssh).toBeDefined();
+    expect(ssh!.severity).toBe('CRITICAL');
+    const reasons = (ssh!.assessment as { reasons: Array<{ factor: string; detail: string }> }).reasons;
+    expect(reasons.find((r) => r.factor === 'intel')?.detail).toMatch(/185\.220\.101\.47 is malicious .*Feodo Tracker/);
+    expect(reasons.find((r) => r.factor === 'asset')?.detail).toMatch(/web-01 is high-criticality/);
+    const alerts = await app.repo.alertsOfCase(ssh!.id);
+    expect(alerts.map((a) => a.ruleId)).toEqual(expect.arrayContaining(['5712', '5715', '550']));
+  });
+
+  it('writes a simulated block for the malicious IP and refuses to isolate an allowlisted host', () => {
+    const actionFiles = readdirSync(join(dir, 'out/actions'), { recursive: true }).map(String).filter((f) => f.endsWith('.json'));
+    const records = actionFiles.map((f) => JSON.parse(readFileSync(join(dir, 'out/actions', f), 'utf8')) as { action: string; target: string; status: string; reason: string; details: { commands?: string[] } });
+    const block = records.find((r) => r.action === 'block-ip' && r.target === '185.220.101.47');
+    expect(block).toMatchObject({ status: 'simulated' });
+    expect(block!.details.commands).toEqual(expect.arrayContaining(['iptables -I INPUT -s 185.220.101.47 -j DROP']));
+    expect(records.filter((r) => r.action === 'block-ip').every((r) => r.status !== 'simulated' || !/^(10\.|192\.168\.|127\.)/.test(r.target))).toBe(true);
+    const refused = records.filter((r) => r.status === 'refused');
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.every((r) => r.reason.length > 0)).toBe(true);
+    // The Suricata sensor saw the traffic; it is never a containment target.
+    expect(records.some((r) => r.action === 'isolate-host' && r.target === 'suricata')).toBe(false);
+  });
+
+  it('puts a JSON envelope, text and HTML in the outbox for each HIGH+ case', () => {
+    const files = readdirSync(join(dir, 'out/outbox'));
+    const envelopes = files.filter((f) => f.endsWith('.json'));
+    expect(envelopes.length).toBe(first.notifications);
+    expect(first.notifications).toBe(first.cases.bySeverity.HIGH + first.cases.bySeverity.CRITICAL);
+    const env = JSON.parse(readFileSync(join(dir, 'out/outbox', envelopes[0]!), 'utf8')) as { subject: string; bodies: { text: string; html: string }; severity: string };
+    expect(env.subject).toMatch(/^\[(HIGH|CRITICAL)\] Case #\d+/);
+    expect(existsSync(join(dir, 'out/outbox', env.bodies.text))).toBe(true);
+    expect(existsSync(join(dir, 'out/outbox', env.bodies.html))).toBe(true);
+  });
+
+  it('writes one self-contained HTML and one Markdown report per case', () => {
+    const reports = readdirSync(join(dir, 'out/reports'));
+    expect(reports.filter((f) => f.endsWith('.html'))).toHaveLength(first.cases.opened);
+    expect(reports.filter((f) => f.endsWith('.md'))).toHaveLength(first.cases.opened);
+    const html = readFileSync(join(dir, 'out/reports', reports.find((f) => f.endsWith('.html'))!), 'utf8');
+    expect(html).not.toMatch(/<script|<link[^>]+href=|src="http/i);
+    expect(html).toContain('Severity');
+  });
+
+  it('creates nothing twice when the same input runs again', async () => {
+    expect(second.alerts.new).toBe(0);
+    expect(second.alerts.duplicate).toBe(first.alerts.new);
+    expect(second.cases.opened).toBe(0);
+    expect(second.notifications).toBe(0);
+    expect(Object.values(second.actions).reduce((a, b) => a + b, 0)).toBe(0);
+    const counts = await app.repo.counts();
+    expect(counts.alerts).toBe(first.alerts.new);
+    expect(counts.cases).toBe(first.cases.opened);
+  });
+});
