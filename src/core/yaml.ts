@@ -1,12 +1,28 @@
-import { parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 
-/** 1-based line of a path in a parsed YAML document (the deepest part of the path that exists). */
+/**
+ * 1-based line of a path in a parsed YAML document (the deepest part of the path that exists).
+ * For a mapping entry that is the line of its key, so `cases:\n  windw: 2h` points at `windw`.
+ */
 export function yamlLineOf(source: string, doc: Document, path: ReadonlyArray<PropertyKey>): number | undefined {
-  for (let n = path.length; n > 0; n--) {
-    const node = doc.getIn(path.slice(0, n) as unknown[], true) as { range?: [number, number] } | undefined;
-    if (node?.range) return source.slice(0, node.range[0]).split('\n').length;
+  const lineAt = (offset: number): number => source.slice(0, offset).split('\n').length;
+  let node: unknown = doc.contents;
+  let line: number | undefined;
+  for (const k of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => String(isScalar(p.key) ? p.key.value : p.key) === String(k));
+      if (!pair) break;
+      const at = (pair.key as { range?: [number, number] } | null)?.range ?? (pair.value as { range?: [number, number] } | null)?.range;
+      if (at) line = lineAt(at[0]);
+      node = pair.value;
+    } else if (isSeq(node) && typeof k === 'number') {
+      const item = node.items[k] as { range?: [number, number] } | undefined;
+      if (!item) break;
+      if (item.range) line = lineAt(item.range[0]);
+      node = item;
+    } else break;
   }
-  return undefined;
+  return line;
 }
 
 /** Parses YAML text; the first syntax error comes back with its line instead of being thrown. */
@@ -14,7 +30,9 @@ export function parseYaml(source: string): { doc: Document; value: unknown; erro
   const doc = parseDocument(source, { prettyErrors: false });
   if (doc.errors.length) {
     const e = doc.errors[0]!;
-    return { doc, value: undefined, error: { message: e.message.split('\n')[0]!, line: e.linePos?.[0]?.line ?? 1 } };
+    // Without prettyErrors the yaml package leaves `linePos` unset; `pos` (a character offset) is always there.
+    const line = e.linePos?.[0]?.line ?? (e.pos ? source.slice(0, e.pos[0]).split('\n').length : 1);
+    return { doc, value: undefined, error: { message: e.message.split('\n')[0]!, line } };
   }
   return { doc, value: doc.toJS({ maxAliasCount: 100 }) as unknown };
 }

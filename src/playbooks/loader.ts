@@ -16,7 +16,9 @@ export function loadPlaybookText(file: string, source: string): { playbook?: Pla
   const parsed = Playbook.safeParse(value);
   if (!parsed.success) {
     for (const i of parsed.error.issues) {
-      issues.push({ file, line: yamlLineOf(source, doc, i.path) ?? 1, field: i.path.map(String).join('.'), reason: describeZodIssues([{ path: [], message: i.message }]).replace(/^\(root\): /, '') });
+      // zod reports an unknown key on its parent object: point at the key itself.
+      const path = i.code === 'unrecognized_keys' && i.keys[0] !== undefined ? [...i.path, i.keys[0]] : i.path;
+      issues.push({ file, line: yamlLineOf(source, doc, path) ?? 1, field: path.map(String).join('.'), reason: describeZodIssues([{ path: [], message: i.message }]).replace(/^\(root\): /, '') });
     }
     return { issues };
   }

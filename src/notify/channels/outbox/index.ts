@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
@@ -24,6 +25,10 @@ export default defineNotificationChannel({
       async send(n) {
         await mkdir(dir, { recursive: true });
         const base = outboxBaseName(n);
+        const location = relative(ctx.outDir, join(dir, `${base}.json`));
+        // The envelope is written last, so its presence means an earlier delivery completed: a re-run
+        // leaves it (and its createdAt) as it was instead of rewriting it with a new time.
+        if (existsSync(join(dir, `${base}.json`))) return { location };
         const attachments: string[] = [];
         for (const a of n.attachments) {
           const name = `${base}--${a.filename.replace(/[^a-zA-Z0-9._-]+/g, '_')}`;
@@ -45,7 +50,7 @@ export default defineNotificationChannel({
         await writeFile(join(dir, `${base}.txt`), n.text);
         await writeFile(join(dir, `${base}.html`), n.html);
         await writeFile(join(dir, `${base}.json`), `${JSON.stringify(envelope, null, 2)}\n`);
-        return { location: relative(ctx.outDir, join(dir, `${base}.json`)) };
+        return { location };
       },
     };
   },
