@@ -11,6 +11,8 @@ const PRIVATE_RANGES = new Set(['private', 'linkLocal', 'uniqueLocal', 'carrierG
  * reserved: everything else that is not routable (loopback, documentation, multicast, broadcast, unspecified, …).
  */
 export function ipScope(ip: string): IpScope | undefined {
+  const q = dottedQuad(ip);
+  if (q) return ipv4Scope(q[0]!, q[1]!, q[2]!, q[3]!);
   let addr: ipaddr.IPv4 | ipaddr.IPv6;
   try {
     addr = ipaddr.parse(ip);
@@ -24,6 +26,25 @@ export function ipScope(ip: string): IpScope | undefined {
   if (range === 'unicast') return 'public';
   if (PRIVATE_RANGES.has(range)) return 'private';
   return 'reserved';
+}
+
+// Plain dotted-decimal IPv4 (no leading zeros), parsed without ipaddr.js: the common case in alerts.
+function dottedQuad(ip: string): number[] | undefined {
+  const parts = ip.split('.');
+  if (parts.length !== 4) return undefined;
+  const out: number[] = [];
+  for (const p of parts) {
+    if (p.length === 0 || p.length > 3 || (p.length > 1 && p[0] === '0')) return undefined;
+    let n = 0;
+    for (let i = 0; i < p.length; i++) {
+      const c = p.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) return undefined;
+      n = n * 10 + c;
+    }
+    if (n > 255) return undefined;
+    out.push(n);
+  }
+  return out;
 }
 
 /**

@@ -25,20 +25,34 @@ export function requireStr(record: Json, path: string): string {
   return v;
 }
 
+// Field paths repeat for every alert: split each once.
+const splitCache = new Map<string, string[]>();
+
 export function get(record: Json, path: string): unknown {
+  let parts = splitCache.get(path);
+  if (!parts) splitCache.set(path, (parts = path.split('.')));
   let cur: unknown = record;
-  for (const k of path.split('.')) {
-    const o = obj(cur);
-    if (!o) return undefined;
-    cur = o[k];
+  for (const k of parts) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Json)[k];
   }
   return cur;
 }
+
+// `2026-11-18T09:14:02.113+0000` / `…Z`: Wazuh and Suricata write UTC with exactly this shape.
+const UTC_MS = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(?:\+0000|\+00:00|Z)$/;
 
 /** Parses producer timestamps (`2020-04-17T00:17:53.159+0000`, ISO 8601) into ISO UTC. */
 export function toIsoTime(v: unknown, field: string): string {
   const s = str(v);
   if (s === undefined) throw new VigilError('VIGIL_INPUT_INVALID', 'missing timestamp', { field });
+  const m = UTC_MS.exec(s);
+  if (m) {
+    // Already UTC: reformat without a Date round trip (the hot path), after checking the fields are a real time.
+    const iso = `${m[1]}.${((m[2] ?? '') + '000').slice(0, 3)}Z`;
+    const t = Date.parse(iso);
+    if (!Number.isNaN(t)) return iso;
+  }
   // `+0000` without a colon is what Wazuh and Suricata write; Date wants `+00:00`.
   const fixed = s.replace(/([+-]\d\d)(\d\d)$/, '$1:$2');
   const t = Date.parse(fixed);

@@ -33,9 +33,13 @@ export default defineAlertSource({
     const agent = obj(r.agent) ?? {};
     const data = obj(r.data) ?? {};
     const bag = new ObservableBag();
-    for (const [f, role] of IP_FIELDS) bag.ip(get(data, f), role, `data.${f}`);
-    for (const f of USER_FIELDS) bag.add('user', get(data, f), 'user', `data.${f}`);
-    for (const f of DOMAIN_FIELDS) bag.add('domain', get(data, f), 'dst', `data.${f}`);
+    // Most alerts carry a handful of data fields: probe the known paths only when data has any.
+    const hasData = Object.keys(data).length > 0;
+    if (hasData) {
+      for (const [f, role] of IP_FIELDS) bag.ip(get(data, f), role, `data.${f}`);
+      for (const f of USER_FIELDS) bag.add('user', get(data, f), 'user', `data.${f}`);
+      for (const f of DOMAIN_FIELDS) bag.add('domain', get(data, f), 'dst', `data.${f}`);
+    }
     bag.add('url', str(data.url)?.match(/^[a-z][a-z0-9+.-]*:\/\//i) ? data.url : undefined, 'dst', 'data.url');
     bag.add('process', get(data, 'win.eventdata.image'), 'process', 'data.win.eventdata.image');
     bag.add('process', get(data, 'win.eventdata.parentImage'), 'parent', 'data.win.eventdata.parentImage');
