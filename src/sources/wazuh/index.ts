@@ -4,13 +4,55 @@ import { defineAlertSource, type NormalizedAlert } from '../source.js';
 import { get, obj, requireStr, str, strs, toIsoTime, type Json } from '../fields.js';
 import { ObservableBag } from '../observe.js';
 
-// data.* fields Wazuh decoders fill, by what they hold.
-const IP_FIELDS: Array<[string, string]> = [
-  ['srcip', 'src'], ['src_ip', 'src'], ['dstip', 'dst'], ['dest_ip', 'dst'], ['dst_ip', 'dst'],
-  ['win.eventdata.ipAddress', 'src'], ['win.eventdata.sourceIp', 'src'], ['win.eventdata.destinationIp', 'dst'],
-];
-const USER_FIELDS = ['srcuser', 'dstuser', 'user', 'win.eventdata.targetUserName', 'win.eventdata.subjectUserName', 'win.eventdata.user'];
-const DOMAIN_FIELDS = ['hostname', 'http.hostname', 'dns.rrname', 'dns.query.rrname', 'tls.sni', 'win.eventdata.queryName', 'win.eventdata.destinationHostname'];
+type Kind = 'ip' | 'user' | 'domain' | 'url' | 'process' | 'commandline' | 'hash' | 'hashes';
+
+// What the fields Wazuh decoders fill hold, keyed by field name: the normalizer walks the keys an
+// alert actually has (a handful) instead of probing every known path (it runs for every alert).
+const DATA_FIELDS = new Map<string, [Kind, string]>([
+  ['srcip', ['ip', 'src']], ['src_ip', ['ip', 'src']], ['dstip', ['ip', 'dst']], ['dest_ip', ['ip', 'dst']], ['dst_ip', ['ip', 'dst']],
+  ['srcuser', ['user', 'user']], ['dstuser', ['user', 'user']], ['user', ['user', 'user']],
+  ['hostname', ['domain', 'dst']], ['url', ['url', 'dst']],
+]);
+const NESTED_FIELDS = new Map<string, Map<string, [Kind, string]>>([
+  ['http', new Map([['hostname', ['domain', 'dst']]])],
+  ['dns', new Map([['rrname', ['domain', 'dst']]])],
+  ['tls', new Map([['sni', ['domain', 'dst']]])],
+]);
+const EVENTDATA_FIELDS = new Map<string, [Kind, string]>([
+  ['ipAddress', ['ip', 'src']], ['sourceIp', ['ip', 'src']], ['destinationIp', ['ip', 'dst']],
+  ['targetUserName', ['user', 'user']], ['subjectUserName', ['user', 'user']], ['user', ['user', 'user']],
+  ['queryName', ['domain', 'dst']], ['destinationHostname', ['domain', 'dst']],
+  ['image', ['process', 'process']], ['parentImage', ['process', 'parent']],
+  ['commandLine', ['commandline', 'process']], ['parentCommandLine', ['commandline', 'parent']],
+  ['md5', ['hash', 'file']], ['sha1', ['hash', 'file']], ['sha256', ['hash', 'file']], ['hashes', ['hashes', 'file']],
+]);
+
+function collect(bag: ObservableBag, [kind, role]: [Kind, string], v: unknown, field: string): void {
+  switch (kind) {
+    case 'ip':
+      return bag.ip(v, role, field);
+    case 'hash':
+      return bag.hash(v, role, field);
+    case 'hashes': {
+      // Sysmon writes `MD5=…,SHA256=…,IMPHASH=…`.
+      const s = str(v);
+      if (s) for (const part of s.split(',')) bag.hash(part.split('=')[1], role, field);
+      return;
+    }
+    case 'url':
+      if (typeof v === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(v)) bag.add('url', v, role, field);
+      return;
+    default:
+      return bag.add(kind, v, role, field);
+  }
+}
+
+function walk(bag: ObservableBag, o: Json, fields: Map<string, [Kind, string]>, prefix: string): void {
+  for (const k in o) {
+    const spec = fields.get(k);
+    if (spec) collect(bag, spec, o[k], `${prefix}${k}`);
+  }
+}
 
 function mitre(rule: Json): NormalizedAlert['rule']['mitre'] {
   const m = obj(rule.mitre);
@@ -33,21 +75,16 @@ export default defineAlertSource({
     const agent = obj(r.agent) ?? {};
     const data = obj(r.data) ?? {};
     const bag = new ObservableBag();
-    // Most alerts carry a handful of data fields: probe the known paths only when data has any.
-    const hasData = Object.keys(data).length > 0;
-    if (hasData) {
-      for (const [f, role] of IP_FIELDS) bag.ip(get(data, f), role, `data.${f}`);
-      for (const f of USER_FIELDS) bag.add('user', get(data, f), 'user', `data.${f}`);
-      for (const f of DOMAIN_FIELDS) bag.add('domain', get(data, f), 'dst', `data.${f}`);
+    walk(bag, data, DATA_FIELDS, 'data.');
+    for (const [name, fields] of NESTED_FIELDS) {
+      const nested = obj(data[name]);
+      if (!nested) continue;
+      walk(bag, nested, fields, `data.${name}.`);
+      const query = obj(nested.query);
+      if (name === 'dns' && query) walk(bag, query, fields, 'data.dns.query.');
     }
-    bag.add('url', str(data.url)?.match(/^[a-z][a-z0-9+.-]*:\/\//i) ? data.url : undefined, 'dst', 'data.url');
-    bag.add('process', get(data, 'win.eventdata.image'), 'process', 'data.win.eventdata.image');
-    bag.add('process', get(data, 'win.eventdata.parentImage'), 'parent', 'data.win.eventdata.parentImage');
-    bag.add('commandline', get(data, 'win.eventdata.commandLine'), 'process', 'data.win.eventdata.commandLine');
-    bag.add('commandline', get(data, 'win.eventdata.parentCommandLine'), 'parent', 'data.win.eventdata.parentCommandLine');
-    for (const h of ['md5', 'sha1', 'sha256']) bag.hash(get(data, `win.eventdata.${h}`), 'file', `data.win.eventdata.${h}`);
-    const hashes = str(get(data, 'win.eventdata.hashes'));
-    if (hashes) for (const part of hashes.split(',')) bag.hash(part.split('=')[1], 'file', 'data.win.eventdata.hashes');
+    const eventdata = obj(get(data, 'win.eventdata'));
+    if (eventdata) walk(bag, eventdata, EVENTDATA_FIELDS, 'data.win.eventdata.');
     const syscheck = obj(r.syscheck);
     if (syscheck) {
       bag.add('filepath', syscheck.path, 'file', 'syscheck.path');
