@@ -1,12 +1,12 @@
 import { relative } from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { App } from '../app.js';
+import type { App } from '../app.js';
 import { loadConfig, maskSecrets, PACKAGE_ROOT, type LoadedConfig } from '../config.js';
 import { formatIssue } from '../core/errors.js';
+import { createLogger } from '../core/log.js';
 import { SEVERITIES } from '../core/types.js';
-import { formatIssues, type RunSummary } from '../pipeline/run.js';
-import { startServer } from '../api/server.js';
+import type { RunSummary } from '../pipeline/run.js';
 import { feedsCommand } from './commands/feeds.js';
 import { printJson, reportError, table } from './output.js';
 import { iocCommand } from './commands/ioc.js';
@@ -25,6 +25,16 @@ function rel(p: string): string {
 
 export function loadConfigFrom(opts: { config?: string }): LoadedConfig {
   return loadConfig(opts.config ? { file: opts.config } : {});
+}
+
+/** Start-up problems that do not stop the run, one plain line each on stderr. */
+export function printStartup(app: App): void {
+  for (const d of app.startup.disabledProviders) process.stderr.write(`intel provider ${d.id} disabled: ${d.reason}\n`);
+  for (const i of app.startup.playbookIssues) process.stderr.write(`playbook problem: ${formatIssue(i)}\n`);
+  for (const f of app.startup.feeds) {
+    if (f.status === 'failed') process.stderr.write(`feed ${rel(f.file)} not imported: ${f.error}\n`);
+    else if (f.issues.length) process.stderr.write(`feed ${rel(f.file)}: ${f.issues.length} line${f.issues.length > 1 ? 's' : ''} skipped (first: ${formatIssue({ ...f.issues[0]!, file: rel(f.issues[0]!.file) })})\n`);
+  }
 }
 
 function printSummary(s: RunSummary): void {
@@ -51,15 +61,19 @@ function printSummary(s: RunSummary): void {
       ['reports', rel(s.out.reports)],
     ]),
   ];
-  if (s.issues.length) lines.push('Rejected input', ...formatIssues(s.issues).map((l) => `  ${l}`));
+  if (s.issues.length) {
+    lines.push('Rejected input', ...s.issues.slice(0, 20).map((i) => `  ${formatIssue({ ...i, file: rel(i.file) })}`));
+    if (s.issues.length > 20) lines.push(`  … and ${s.issues.length - 20} more (--json lists all)`);
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 async function runCommand(paths: string[], opts: { out?: string; config?: string; json?: boolean }, purpose = 'vigil run'): Promise<{ code: number; app?: App }> {
   const { config } = loadConfigFrom(opts);
-  const app = await App.build(config, { purpose });
-  for (const d of app.startup.disabledProviders) if (!opts.json) process.stderr.write(`intel provider ${d.id} disabled: ${d.reason}\n`);
-  for (const i of app.startup.playbookIssues) process.stderr.write(`playbook problem: ${formatIssue(i)}\n`);
+  // The CLI reports start-up problems itself, as plain lines; JSON logs are for services.
+  const { App } = await import('../app.js');
+  const app = await App.build(config, { purpose, log: createLogger({ level: 'error' }) });
+  printStartup(app);
   const bar = process.stderr.isTTY && !opts.json ? new cliProgress.SingleBar({ format: ' {bar} {value}/{total} files | {records} records | {file}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
   let filesDone = 0;
   let lastFile = '';
@@ -115,7 +129,9 @@ export function buildProgram(): Command {
     .action(async (opts) => {
       try {
         const { config } = loadConfigFrom(opts);
+        const [{ App }, { startServer }] = await Promise.all([import('../app.js'), import('../api/server.js')]);
         const app = await App.build(config, { purpose: 'vigil serve' });
+        printStartup(app);
         await startServer(app, { host: opts.host ?? config.server.host, port: opts.port ?? config.server.port });
       } catch (e) {
         process.exitCode = reportError(e);
@@ -137,6 +153,7 @@ export function buildProgram(): Command {
           await app.close();
           return;
         }
+        const { startServer } = await import('../api/server.js');
         await startServer(app, { host: app.config.server.host, port: app.config.server.port });
       } catch (e) {
         process.exitCode = reportError(e);

@@ -31,7 +31,7 @@ export const Playbook = z.strictObject({
     on: z.array(z.enum(['case.created', 'case.updated'])).default(['case.created', 'case.updated']),
     /** Lowest case severity that runs the playbook. */
     severity: Severity.default('HIGH'),
-  }),
+  }).prefault({}),
   steps: z.array(Step).min(1, 'a playbook needs at least one step'),
 });
 

@@ -1,7 +1,6 @@
 import { Command } from 'commander';
-import { App } from '../../app.js';
+import type { App } from '../../app.js';
 import { formatIssue } from '../../core/errors.js';
-import { importFeeds } from '../../intel/feed-import.js';
 import { FEED_FORMATS } from '../../intel/feeds/registry.js';
 import { loadConfig } from '../../config.js';
 import { printJson, reportError, table } from '../output.js';
@@ -22,6 +21,7 @@ export function feedsCommand(): Command {
     .action(async (paths: string[], opts) => {
       let app: App | undefined;
       try {
+        const [{ App }, { importFeeds }] = await Promise.all([import('../../app.js'), import('../../intel/feed-import.js')]);
         app = await App.build(loadConfig(opts.config ? { file: opts.config } : {}).config, { purpose: 'vigil feeds import' });
         const results = await importFeeds(app.repo, app.clock, paths.map((p) => ({ path: p, format: opts.format, name: opts.name, ttlDays: opts.ttl })), { force: opts.force });
         if (opts.json) printJson({ results });
@@ -48,6 +48,7 @@ export function feedsCommand(): Command {
     .action(async (opts) => {
       let app: App | undefined;
       try {
+        const { App } = await import('../../app.js');
         app = await App.build(loadConfig(opts.config ? { file: opts.config } : {}).config, { purpose: 'vigil feeds list' });
         const rows = await app.repo.listFeeds();
         if (opts.json) printJson({ feeds: rows });

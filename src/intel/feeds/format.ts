@@ -20,6 +20,8 @@ export interface Indicator {
   validUntil?: string;
   /** For domains: the entry also covers every subdomain. */
   matchSubdomains?: boolean;
+  /** What the feed says about it in words: a MISP event's `info`, a STIX indicator's `name`, an AS name. */
+  description?: string;
   /** A link or id to the feed's own page about the indicator. */
   reference?: string;
   /** 1-based line (or record number) in the feed file, for error messages and evidence. */
