@@ -87,7 +87,11 @@ export function detectCsvHeader(sample: string, headerNames: readonly string[], 
     const keys = new Set(fields.map(columnKey));
     if (want.every((w) => keys.has(w))) return 0.95;
   }
+  // A banner naming the feed only counts for CSV-shaped data: a plain list whose comments mention
+  // "URLhaus" is still a plain list.
+  const data = lines.filter((l) => !l.startsWith('#') && l.trim() !== '');
+  const csvData = data.length === 0 || data.some((l) => l.includes(','));
   const head = sample.slice(0, 2048).toLowerCase();
-  if (bannerWords.some((w) => head.includes(w.toLowerCase()))) return 0.8;
+  if (csvData && bannerWords.some((w) => head.includes(w.toLowerCase()))) return 0.8;
   return 0;
 }

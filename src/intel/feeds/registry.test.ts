@@ -43,3 +43,10 @@ describe('feed format registry', () => {
     expect(() => requireFormat('nope')).toThrow(VigilError);
   });
 });
+
+describe('format detection on look-alikes', () => {
+  it('keeps a plain hash list whose comments name a CSV feed a plain list', () => {
+    const text = '# local blocklist\n# x86_64.sh dropper (URLhaus 3953115)\ne919819420ba89291c9ee9f6c9b5dac0\n';
+    expect(detectFormat(text, 'hashes.txt')?.format.id).toBe('plain');
+  });
+});
