@@ -103,8 +103,7 @@ export class CaseGrouper {
         }
       }
     }
-    // Observables are already distinct, and host/rule keys cannot collide with them.
-    return keys;
+    return keys.length > 1 ? [...new Set(keys)] : keys;
   }
 
   assign(alert: Alert, assessment: Assessment): CaseChange {
