@@ -95,7 +95,7 @@ describe.each(backends)('Repo on $name', (backend) => {
 });
 
 describe('embedded store lock', () => {
-  it('refuses a second opener with a message that says who holds it', async () => {
+  it('refuses a second opener with a message that says who holds it', { timeout: 180_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-lock-'));
     const first = await openStore({ dataDir: dir, purpose: 'vigil serve' });
     try {

@@ -125,78 +125,80 @@ export class Repo {
           })
           .where(eq(t.cases.id, x.id));
       }
-      for (const c of chunks(batch.alerts)) {
-        await tx
-          .insert(t.alerts)
-          .values(
-            c.map(({ alert: a, assessment, caseId }) => ({
-              id: a.id,
-              source: a.source,
-              sourceRef: a.sourceRef,
-              time: a.time,
-              title: a.title,
-              ruleId: a.rule.id,
-              ruleLevel: a.rule.level,
-              host: a.host.name,
-              severity: assessment.severity,
-              score: assessment.score,
-              caseId,
-              data: { ...a, assessment },
-            })),
-          )
-          .onConflictDoNothing();
-      }
+      // The per-alert tables get one statement per table with the rows as a single JSON parameter,
+      // expanded by jsonb_to_recordset: binding thousands of values one by one costs more than the insert.
+      await tx.execute(sql`
+        insert into alerts (id, source, source_ref, time, title, rule_id, rule_level, host, severity, score, case_id, data)
+        select id, source, source_ref, time, title, rule_id, rule_level, host, severity, score, case_id, data
+        from jsonb_to_recordset(${json(
+          batch.alerts.map(({ alert: a, assessment, caseId }) => ({
+            id: a.id,
+            source: a.source,
+            source_ref: a.sourceRef,
+            time: a.time,
+            title: a.title,
+            rule_id: a.rule.id,
+            rule_level: a.rule.level,
+            host: a.host.name,
+            severity: assessment.severity,
+            score: assessment.score,
+            case_id: caseId,
+            data: { ...a, assessment },
+          })),
+        )}::jsonb) as x(id text, source text, source_ref text, time timestamptz, title text, rule_id text, rule_level int,
+          host text, severity text, score real, case_id text, data jsonb)
+        on conflict do nothing`);
       const keys = mergeSpans(batch.keys);
-      for (const c of chunks(keys)) {
-        await tx
-          .insert(t.caseKeys)
-          .values(c)
-          .onConflictDoUpdate({
-            target: [t.caseKeys.key, t.caseKeys.caseId],
-            set: { firstSeen: sql`least(${t.caseKeys.firstSeen}, excluded.first_seen)`, lastSeen: sql`greatest(${t.caseKeys.lastSeen}, excluded.last_seen)` },
-          });
+      if (keys.length) {
+        await tx.execute(sql`
+          insert into case_keys (key, case_id, first_seen, last_seen)
+          select key, case_id, first_seen, last_seen
+          from jsonb_to_recordset(${json(keys.map((k) => ({ key: k.key, case_id: k.caseId, first_seen: k.firstSeen, last_seen: k.lastSeen })))}::jsonb)
+            as x(key text, case_id text, first_seen timestamptz, last_seen timestamptz)
+          on conflict (key, case_id) do update set
+            first_seen = least(case_keys.first_seen, excluded.first_seen),
+            last_seen = greatest(case_keys.last_seen, excluded.last_seen)`);
       }
-      const obs = dedupeBy(batch.observables, (o) => `${o.observable.type}:${o.observable.value}`);
-      for (const c of chunks(obs)) {
-        await tx
-          .insert(t.observables)
-          .values(
-            c.map((o) => ({
+      const obs = mergeObservables(batch.observables);
+      if (obs.length) {
+        await tx.execute(sql`
+          insert into observables (id, type, value, scope, risk_score, verdict, intel, first_seen, last_seen)
+          select id, type, value, scope, risk_score, verdict, coalesce(intel, '[]'::jsonb), first_seen, last_seen
+          from jsonb_to_recordset(${json(
+            obs.map((o) => ({
               id: observableId(o.observable),
               type: o.observable.type,
               value: o.observable.value,
               scope: o.observable.scope ?? null,
-              riskScore: o.risk?.score ?? null,
+              risk_score: o.risk?.score ?? null,
               verdict: o.risk?.verdict ?? null,
               intel: o.intel ?? [],
-              firstSeen: o.seenAt,
-              lastSeen: o.seenAt,
+              first_seen: o.firstSeen,
+              last_seen: o.lastSeen,
             })),
-          )
-          .onConflictDoUpdate({
-            target: t.observables.id,
-            set: {
-              lastSeen: sql`greatest(${t.observables.lastSeen}, excluded.last_seen)`,
-              firstSeen: sql`least(${t.observables.firstSeen}, excluded.first_seen)`,
-              riskScore: sql`coalesce(excluded.risk_score, ${t.observables.riskScore})`,
-              verdict: sql`coalesce(excluded.verdict, ${t.observables.verdict})`,
-              intel: sql`case when jsonb_array_length(excluded.intel) > 0 then excluded.intel else ${t.observables.intel} end`,
-            },
-          });
+          )}::jsonb) as x(id text, type text, value text, scope text, risk_score real, verdict text, intel jsonb, first_seen timestamptz, last_seen timestamptz)
+          on conflict (id) do update set
+            last_seen = greatest(observables.last_seen, excluded.last_seen),
+            first_seen = least(observables.first_seen, excluded.first_seen),
+            risk_score = coalesce(excluded.risk_score, observables.risk_score),
+            verdict = coalesce(excluded.verdict, observables.verdict),
+            intel = case when jsonb_array_length(excluded.intel) > 0 then excluded.intel else observables.intel end`);
       }
       const links = dedupeBy(batch.caseObservables, (l) => `${l.caseId}:${l.observable.type}:${l.observable.value}`);
-      for (const c of chunks(links)) {
-        await tx
-          .insert(t.caseObservables)
-          .values(c.map((l) => ({ caseId: l.caseId, observableId: observableId(l.observable), role: l.observable.role ?? null })))
-          .onConflictDoNothing();
+      if (links.length) {
+        await tx.execute(sql`
+          insert into case_observables (case_id, observable_id, role)
+          select case_id, observable_id, role
+          from jsonb_to_recordset(${json(links.map((l) => ({ case_id: l.caseId, observable_id: observableId(l.observable), role: l.observable.role ?? null })))}::jsonb)
+            as x(case_id text, observable_id text, role text)
+          on conflict do nothing`);
       }
-      for (const c of chunks(batch.audit)) await tx.insert(t.auditLog).values(c.map(auditValues));
+      await insertAudit(tx as unknown as Db, batch.audit);
     });
   }
 
   async audit(rows: AuditRow[]): Promise<void> {
-    for (const c of chunks(rows)) await this.db.insert(t.auditLog).values(c.map(auditValues));
+    await insertAudit(this.db, rows);
   }
 
   async caseById(id: string): Promise<typeof t.cases.$inferSelect | undefined> {
@@ -264,7 +266,7 @@ export class Repo {
           .onConflictDoNothing();
       }
       for (const c of chunks(tasks)) await tx.insert(t.tasks).values(c).onConflictDoNothing();
-      for (const c of chunks(audit)) await tx.insert(t.auditLog).values(c.map(auditValues));
+      await insertAudit(tx as unknown as Db, audit);
     });
   }
 
@@ -371,8 +373,37 @@ export function observableId(o: { type: string; value: string }): string {
   return stableId('obs', o.type, o.value);
 }
 
-function auditValues(r: AuditRow): typeof t.auditLog.$inferInsert {
-  return { at: r.at, actor: r.actor, kind: r.kind, caseId: r.caseId ?? null, subject: r.subject ?? '', message: r.message, data: r.data ?? null };
+/** A JSON text parameter for jsonb_to_recordset. */
+function json(rows: unknown[]): string {
+  return JSON.stringify(rows);
+}
+
+/** Audit rows in order (the timeline is ordered by id), as one statement. */
+async function insertAudit(db: Db, rows: AuditRow[]): Promise<void> {
+  if (!rows.length) return;
+  await db.execute(sql`
+    insert into audit_log (at, actor, kind, case_id, subject, message, data)
+    select (e->>'at')::timestamptz, e->>'actor', e->>'kind', e->>'case_id', e->>'subject', e->>'message', nullif(e->'data', 'null'::jsonb)
+    from jsonb_array_elements(${json(rows.map((r) => ({ at: r.at, actor: r.actor, kind: r.kind, case_id: r.caseId ?? null, subject: r.subject ?? '', message: r.message, data: r.data ?? null })))}::jsonb)
+      with ordinality as x(e, n)
+    order by n`);
+}
+
+/** One row per observable, with the span of times it was seen in the batch and its latest intel. */
+function mergeObservables(rows: ObservableUpsert[]): Array<ObservableUpsert & { firstSeen: string; lastSeen: string }> {
+  const m = new Map<string, ObservableUpsert & { firstSeen: string; lastSeen: string }>();
+  for (const r of rows) {
+    const k = `${r.observable.type}:${r.observable.value}`;
+    const cur = m.get(k);
+    if (!cur) m.set(k, { ...r, firstSeen: r.seenAt, lastSeen: r.seenAt });
+    else {
+      if (r.seenAt < cur.firstSeen) cur.firstSeen = r.seenAt;
+      if (r.seenAt > cur.lastSeen) cur.lastSeen = r.seenAt;
+      if (r.risk) cur.risk = r.risk;
+      if (r.intel?.length) cur.intel = r.intel;
+    }
+  }
+  return [...m.values()];
 }
 
 function mergeSpans(keys: Array<{ key: string; caseId: string; firstSeen: string; lastSeen: string }>) {
