@@ -223,3 +223,13 @@ export function splitTags(s: string | undefined): string[] {
   }
   return out;
 }
+
+/** 1-based line of a JSON.parse syntax error, from the position its message names (1 when it names none). */
+export function syntaxErrorLine(text: string, err: unknown): number {
+  const m = err instanceof Error ? /position (\d+)/.exec(err.message) : null;
+  if (!m) return 1;
+  const pos = Math.min(Number(m[1]), text.length);
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < pos; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}

@@ -1,7 +1,7 @@
 import type { ObservableType } from '../../../core/types.js';
 import { defineFeedFormat, type Indicator } from '../format.js';
 import { normalizeAsn, normalizeCidr, normalizeDomain, normalizeEmail, normalizeHash, normalizeIp, normalizeUrl } from '../normalize.js';
-import { FeedCollector, toIsoTime } from '../text.js';
+import { FeedCollector, toIsoTime, syntaxErrorLine } from '../text.js';
 
 type Rec = Record<string, unknown>;
 
@@ -143,15 +143,6 @@ function manifestUuids(doc: unknown): string[] | undefined {
   const keys = Object.keys(doc);
   if (keys.length === 0 || !keys.every((k) => UUID.test(k) && isRecord(doc[k]))) return undefined;
   return keys;
-}
-
-function syntaxErrorLine(text: string, err: unknown): number {
-  const m = err instanceof Error ? /position (\d+)/.exec(err.message) : null;
-  if (!m) return 1;
-  const pos = Math.min(Number(m[1]), text.length);
-  let line = 1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < pos; i = text.indexOf('\n', i + 1)) line++;
-  return line;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { ObservableType } from '../../../core/types.js';
 import { defineFeedFormat, type Indicator } from '../format.js';
 import { normalizeAsn, normalizeCidr, normalizeDomain, normalizeEmail, normalizeHash, normalizeIp, normalizeUrl } from '../normalize.js';
-import { FeedCollector, toIsoTime } from '../text.js';
+import { FeedCollector, toIsoTime, syntaxErrorLine } from '../text.js';
 import { PatternError, parsePattern, type CompExpr, type Comparison, type ObsExpr } from './pattern.js';
 
 type Rec = Record<string, unknown>;
@@ -165,15 +165,6 @@ function objectsOf(doc: unknown): unknown[] | undefined {
   if (Array.isArray(doc.objects)) return doc.objects; // a bundle, or a TAXII 2.1 envelope
   if (typeof doc.type === 'string') return [doc];
   return undefined;
-}
-
-function syntaxErrorLine(text: string, err: unknown): number {
-  const m = err instanceof Error ? /position (\d+)/.exec(err.message) : null;
-  if (!m) return 1;
-  const pos = Math.min(Number(m[1]), text.length);
-  let line = 1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < pos; i = text.indexOf('\n', i + 1)) line++;
-  return line;
 }
 
 /**
