@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { VigilError } from '../../core/errors.js';
-import { CorrelationEngine, SigmaEngine, eventTimestamp, formatSigmaIssue, parseEventStream, type SigmaIssue, type SigmaLoadResult } from '../../detect/index.js';
+import { CorrelationEngine, SigmaEngine, eventTimestamp, loadPipelines, formatSigmaIssue, parseEventStream, type SigmaIssue, type SigmaLoadResult } from '../../detect/index.js';
 import { printJson, reportError, table } from '../output.js';
 
 function splitDirs(v: string, prev: string[] = []): string[] {
@@ -36,9 +36,14 @@ function countIssues(issues: SigmaIssue[]): { invalid: number; unsupported: numb
   };
 }
 
-function load(dirs: string[], placeholders: Record<string, string[]> | undefined): SigmaLoadResult {
+function collectFile(v: string, prev: string[] = []): string[] {
+  return [...prev, v];
+}
+
+function load(dirs: string[], opts: { placeholder?: Record<string, string[]>; pipeline?: string[] }): SigmaLoadResult {
   if (dirs.length === 0) throw new VigilError('VIGIL_INPUT_INVALID', '--rules: give at least one rules file or folder', { field: 'rules' });
-  return SigmaEngine.fromFiles(dirs, placeholders ? { placeholders } : {});
+  const fieldMap = opts.pipeline?.length ? loadPipelines(opts.pipeline).fieldMap : undefined;
+  return SigmaEngine.fromFiles(dirs, { ...(opts.placeholder ? { placeholders: opts.placeholder } : {}), ...(fieldMap ? { fieldMap } : {}) });
 }
 
 /**
@@ -54,9 +59,10 @@ export function detectCommand(): Command {
     .argument('<paths...>', 'rule files or folders (searched recursively for .yml/.yaml)')
     .option('--json', 'print one JSON document: counts and issues')
     .option('--placeholder <name=values>', 'values for an expand placeholder (repeatable)', collectPlaceholder)
-    .action((paths: string[], opts: { json?: boolean; placeholder?: Record<string, string[]> }) => {
+    .option('-p, --pipeline <file>', 'field-mapping pipeline YAML (repeatable; later files win)', collectFile)
+    .action((paths: string[], opts: { json?: boolean; placeholder?: Record<string, string[]>; pipeline?: string[] }) => {
       try {
-        const { engine, issues: ruleIssues, correlations: corrDocs } = load(paths, opts.placeholder);
+        const { engine, issues: ruleIssues, correlations: corrDocs } = load(paths, opts);
         const { engine: corr, issues: corrIssues } = CorrelationEngine.fromDocuments(corrDocs, engine.rules);
         const issues = [...ruleIssues, ...corrIssues];
         const correlations = corr.rules;
@@ -85,9 +91,10 @@ export function detectCommand(): Command {
     .argument('[events...]', 'event files; - or nothing for stdin')
     .option('--json', 'one JSON line per match: {rule, type, event, timestamp}')
     .option('--placeholder <name=values>', 'values for an expand placeholder (repeatable)', collectPlaceholder)
-    .action(async (files: string[], opts: { rules: string[]; json?: boolean; placeholder?: Record<string, string[]> }) => {
+    .option('-p, --pipeline <file>', 'field-mapping pipeline YAML (repeatable; later files win)', collectFile)
+    .action(async (files: string[], opts: { rules: string[]; json?: boolean; placeholder?: Record<string, string[]>; pipeline?: string[] }) => {
       try {
-        const { engine, issues: ruleIssues, correlations: corrDocs } = load(opts.rules, opts.placeholder);
+        const { engine, issues: ruleIssues, correlations: corrDocs } = load(opts.rules, opts);
         const { engine: corr, issues: corrIssues } = CorrelationEngine.fromDocuments(corrDocs, engine.rules);
         const issues = [...ruleIssues, ...corrIssues];
         const hidden = corr.suppressed();
