@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { VigilError } from '../core/errors.js';
 
 /** Column-aligned rows for the terminal. */
@@ -21,4 +22,18 @@ export function reportError(e: unknown, json = false): number {
     process.stderr.write(`vigil: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
   }
   return 1;
+}
+
+/** A file's text, or standard input for `-` (or no file). */
+export async function readInput(file: string | undefined): Promise<string> {
+  if (file === undefined || file === '-') {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new VigilError('VIGIL_INPUT_NOT_FOUND', `cannot read ${file}: ${(e as Error).message}`, { cause: e, file });
+  }
 }

@@ -1,8 +1,7 @@
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { VigilError } from '../../core/errors.js';
 import { CorrelationEngine, SigmaEngine, eventTimestamp, loadPipelines, formatSigmaIssue, parseEventStream, type SigmaIssue, type SigmaLoadResult } from '../../detect/index.js';
-import { printJson, reportError, table } from '../output.js';
+import { printJson, reportError, table, readInput } from '../output.js';
 
 function splitDirs(v: string, prev: string[] = []): string[] {
   return [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -14,19 +13,6 @@ function collectPlaceholder(v: string, prev: Record<string, string[]> = {}): Rec
   if (eq <= 0) throw new VigilError('VIGIL_INPUT_INVALID', `--placeholder: expected NAME=value[,value…], got "${v}"`, { field: 'placeholder' });
   const name = v.slice(0, eq).replace(/^%|%$/g, '');
   return { ...prev, [name]: [...(prev[name] ?? []), ...v.slice(eq + 1).split(',')] };
-}
-
-async function readSource(file: string): Promise<string> {
-  if (file === '-') {
-    const chunks: Buffer[] = [];
-    for await (const c of process.stdin) chunks.push(c as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  }
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new VigilError('VIGIL_INPUT_NOT_FOUND', `cannot read ${file}: ${(e as Error).message}`, { cause: e, file });
-  }
 }
 
 function countIssues(issues: SigmaIssue[]): { invalid: number; unsupported: number } {
@@ -104,7 +90,7 @@ export function detectCommand(): Command {
         let unreadable = 0;
         const rows: string[][] = [];
         for (const file of files.length ? files : ['-']) {
-          const { events: evs, errors } = parseEventStream(await readSource(file));
+          const { events: evs, errors } = parseEventStream(await readInput(file));
           for (const err of errors) process.stderr.write(`vigil: ${file}:${err.line}: ${err.reason}\n`);
           unreadable += errors.length;
           for (const ev of evs) {

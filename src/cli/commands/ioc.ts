@@ -1,8 +1,7 @@
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { VigilError } from '../../core/errors.js';
 import { extractIocs, iocValues, IOC_TYPES, type InputKind, type IocType } from '../../ioc/index.js';
-import { printJson, reportError, table } from '../output.js';
+import { printJson, reportError, table, readInput } from '../output.js';
 
 const KINDS: readonly InputKind[] = ['auto', 'text', 'html', 'json'];
 
@@ -18,19 +17,6 @@ function parseTypes(v: string): IocType[] {
     else throw new VigilError('VIGIL_INPUT_INVALID', `--types: unknown type "${raw.trim()}"; expected ${IOC_TYPES.join(', ')} (or ip, hash)`, { field: 'types' });
   }
   return out;
-}
-
-async function readInput(file: string | undefined): Promise<string> {
-  if (file === undefined || file === '-') {
-    const chunks: Buffer[] = [];
-    for await (const c of process.stdin) chunks.push(c as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  }
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new VigilError('VIGIL_INPUT_NOT_FOUND', `cannot read ${file}: ${(e as Error).message}`, { cause: e, file });
-  }
 }
 
 /** `vigil ioc extract [FILE|-]`: every indicator in a text, HTML or JSON file (or stdin). */
