@@ -1,7 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, real, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, customType, index, integer, jsonb, pgTable, primaryKey, real, serial, text, uniqueIndex } from 'drizzle-orm/pg-core';
 
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' });
+/**
+ * timestamptz read back as ISO 8601 UTC (`2026-11-18T09:14:02.113Z`) on both drivers, whatever text
+ * form the server sends (`2026-11-18 09:14:02.113+00`), so the API and reports show one format.
+ */
+const ts = customType<{ data: string; driverData: string | Date }>({
+  dataType: () => 'timestamp with time zone',
+  fromDriver: (v) => new Date(v).toISOString(),
+  toDriver: (v) => v,
+});
 
 export const alerts = pgTable(
   'alerts',
