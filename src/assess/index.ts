@@ -49,17 +49,42 @@ export class Assessor {
     return 'LOW';
   }
 
+  /**
+   * Reasons that depend only on the rule and the host (rule level, asset, rule groups, MITRE): the
+   * same for every alert of a rule on a host, so they are worked out once per combination.
+   */
+  private readonly fixed = new Map<string, { rule: Reason[]; rest: Reason[] }>();
+
+  private fixedReasons(alert: Alert): { rule: Reason[]; rest: Reason[] } {
+    const r = alert.rule;
+    const key = `${r.scale}\u0000${r.id}\u0000${r.level}\u0000${alert.host.name}\u0000${r.groups.join('\u0001')}\u0000${r.mitre.ids.join('\u0001')}`;
+    let f = this.fixed.get(key);
+    if (f) return f;
+    const w = this.cfg.weights;
+    f = { rule: [], rest: [] };
+    const rp = rulePoints(alert);
+    pushReason(f.rule, 'rule-level', rp.detail, rp.points, w.ruleLevel);
+    const asset = this.criticalityOf(alert.host.name);
+    if (asset) {
+      pushReason(f.rest, 'asset', `host ${alert.host.name} is ${asset.criticality}-criticality (matches "${asset.pattern}")`, this.cfg.assetPoints[asset.criticality], w.asset);
+    }
+    for (const g of r.groups) {
+      const pts = this.cfg.tags[g];
+      if (pts) pushReason(f.rest, 'tag', `rule group "${g}"`, pts, w.tags);
+    }
+    if (r.mitre.ids.length && this.cfg.mitrePoints) {
+      pushReason(f.rest, 'mitre', `maps to MITRE ATT&CK ${r.mitre.ids.join(', ')}`, this.cfg.mitrePoints, w.tags);
+    }
+    // Bounded: a flood of distinct rule/host pairs clears the cache rather than growing it.
+    if (this.fixed.size >= 10_000) this.fixed.clear();
+    this.fixed.set(key, f);
+    return f;
+  }
+
   /** Scores one alert; `risks` are the unified intel risks of its observables. */
   assess(alert: Alert, risks: readonly ObservableRisk[]): Assessment {
-    const w = this.cfg.weights;
-    const reasons: Reason[] = [];
-    const push = (factor: string, detail: string, raw: number, weight: number): void => {
-      const delta = Math.round(raw * weight * 10) / 10;
-      if (delta !== 0) reasons.push({ factor, detail, delta });
-    };
-    const rp = rulePoints(alert);
-    push('rule-level', rp.detail, rp.points, w.ruleLevel);
-
+    const fixed = this.fixedReasons(alert);
+    const reasons: Reason[] = [...fixed.rule];
     let worst: ObservableRisk | undefined;
     let flagged = 0;
     for (const r of risks) {
@@ -70,26 +95,19 @@ export class Assessor {
       const more = flagged > 1 ? ` (+${flagged - 1} more flagged observable${flagged > 2 ? 's' : ''})` : '';
       const why = worst.evidence[0] ? `: ${worst.evidence[0]}` : '';
       // Intel can add up to 40 points; a second flagged observable adds a little more, never past 45.
-      push('intel', `${worst.type} ${worst.value} is ${worst.verdict} (risk ${worst.score})${why}${more}`, Math.min(45, worst.score * 0.4 + (flagged > 1 ? 5 : 0)), w.intel);
+      pushReason(reasons, 'intel', `${worst.type} ${worst.value} is ${worst.verdict} (risk ${worst.score})${why}${more}`, Math.min(45, worst.score * 0.4 + (flagged > 1 ? 5 : 0)), this.cfg.weights.intel);
     }
-
-    const asset = this.criticalityOf(alert.host.name);
-    if (asset) {
-      push('asset', `host ${alert.host.name} is ${asset.criticality}-criticality (matches "${asset.pattern}")`, this.cfg.assetPoints[asset.criticality], w.asset);
-    }
-
-    for (const g of alert.rule.groups) {
-      const pts = this.cfg.tags[g];
-      if (pts) push('tag', `rule group "${g}"`, pts, w.tags);
-    }
-    if (alert.rule.mitre.ids.length && this.cfg.mitrePoints) {
-      push('mitre', `maps to MITRE ATT&CK ${alert.rule.mitre.ids.join(', ')}`, this.cfg.mitrePoints, w.tags);
-    }
-
-    const total = reasons.reduce((s, r) => s + r.delta, 0);
+    for (const r of fixed.rest) reasons.push(r);
+    let total = 0;
+    for (const r of reasons) total += r.delta;
     const score = Math.max(0, Math.min(100, Math.round(total)));
     return { severity: this.severityFor(score), score, reasons };
   }
+}
+
+function pushReason(into: Reason[], factor: string, detail: string, raw: number, weight: number): void {
+  const delta = Math.round(raw * weight * 10) / 10;
+  if (delta !== 0) into.push({ factor, detail, delta });
 }
 
 export { SEVERITIES };

@@ -99,20 +99,50 @@ export class IntelEngine {
     const unique = new Map<string, ObservableRef>();
     for (const o of observables) unique.set(observableKey(o), o);
     const out = new Map<string, EnrichedObservable>();
-    await Promise.all(
-      [...unique].map(async ([key, o]) => {
-        const results: IntelResult[] = [];
-        for (const p of this.active) {
-          if (!p.supports.has(o.type)) continue;
-          try {
-            results.push(await p.instance.lookup(o));
-          } catch (e) {
-            results.push({ provider: p.id, observable: { type: o.type, value: o.value }, verdict: 'unknown', score: 0, evidence: [], tags: [], partial: true, error: (e as Error).message });
-          }
+    const failed = (p: ActiveProvider, o: ObservableRef, e: unknown): IntelResult => ({
+      provider: p.id,
+      observable: { type: o.type, value: o.value },
+      verdict: 'unknown',
+      score: 0,
+      evidence: [],
+      tags: [],
+      partial: true,
+      error: (e as Error).message,
+    });
+    const pending: Array<Promise<void>> = [];
+    for (const [key, o] of unique) {
+      const results: IntelResult[] = [];
+      const remote: ActiveProvider[] = [];
+      for (const p of this.active) {
+        if (!p.supports.has(o.type)) continue;
+        if (!p.instance.lookupSync) {
+          remote.push(p);
+          continue;
         }
+        try {
+          results.push(p.instance.lookupSync(o));
+        } catch (e) {
+          results.push(failed(p, o, e));
+        }
+      }
+      if (!remote.length) {
         out.set(key, { results, risk: unifiedRisk(o, results, this.risk) });
-      }),
-    );
+        continue;
+      }
+      pending.push(
+        (async () => {
+          for (const p of remote) {
+            try {
+              results.push(await p.instance.lookup(o));
+            } catch (e) {
+              results.push(failed(p, o, e));
+            }
+          }
+          out.set(key, { results, risk: unifiedRisk(o, results, this.risk) });
+        })(),
+      );
+    }
+    await Promise.all(pending);
     return out;
   }
 }

@@ -21,6 +21,11 @@ export interface ObservableRef {
 export interface IntelProviderInstance {
   /** Look one observable up. Unknown to the provider is a result (verdict `unknown`), not an error. */
   lookup(observable: ObservableRef): Promise<IntelResult>;
+  /**
+   * The same answer without a promise, for providers that never do I/O (the local database): the
+   * engine uses it on the per-alert path, where a promise per observable costs more than the lookup.
+   */
+  lookupSync?(observable: ObservableRef): IntelResult;
 }
 
 /** A threat-intel source. One folder under `src/intel/providers/` per provider, listed in `registry.ts`. */

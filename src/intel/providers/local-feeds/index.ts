@@ -16,6 +16,9 @@ const localFeeds = defineIntelProvider<LocalFeedsConfig>({
   create(config, ctx) {
     if (!config.enabled) return { disabled: 'turned off in config (enabled: false)' };
     return {
+      lookupSync(observable) {
+        return mapMatches(observable, ctx.localIndex.lookup(observable.type, observable.value), config, ctx.clock.now());
+      },
       lookup(observable) {
         const matches = ctx.localIndex.lookup(observable.type, observable.value);
         return Promise.resolve(mapMatches(observable, matches, config, ctx.clock.now()));
