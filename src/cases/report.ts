@@ -5,13 +5,20 @@ import type { Repo } from '../store/repo.js';
 
 const TYPE_ORDER: Record<string, number> = { ipv4: 0, ipv6: 0, url: 1, domain: 2, sha256: 3, sha1: 3, md5: 3, sha512: 3, email: 4, filepath: 5, user: 6, host: 7, process: 8, commandline: 9 };
 
+/** `2026-11-18 09:14:02 UTC`, the form the reports use. */
+function humanTime(iso: string): string {
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? iso : `${new Date(t).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
 function summarize(r: Omit<CaseReport, 'case'> & { case: Omit<CaseReport['case'], 'summary'> }, related: number[]): string {
   const hosts = [...new Set(r.alerts.map((a) => a.host))];
   const first = r.alerts[0]?.time;
   const last = r.alerts[r.alerts.length - 1]?.time;
   const flagged = r.observables.filter((o) => o.risk && (o.risk.verdict === 'malicious' || o.risk.verdict === 'suspicious'));
   const parts = [
-    `${r.alerts.length} alert${r.alerts.length === 1 ? '' : 's'} on ${hosts.join(', ') || 'unknown hosts'}` + (first && last ? ` between ${first} and ${last}.` : '.'),
+    `${r.alerts.length} alert${r.alerts.length === 1 ? '' : 's'} on ${hosts.join(', ') || 'unknown hosts'}` +
+      (first && last ? (first === last ? ` at ${humanTime(first)}.` : ` between ${humanTime(first)} and ${humanTime(last)}.`) : '.'),
     `Assessed ${r.case.severity} (score ${r.assessment.score}): ${r.assessment.reasons
       .slice()
       .sort((a, b) => b.delta - a.delta)
