@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { App } from '../../app.js';
 import { formatIssue } from '../../core/errors.js';
+import { createLogger } from '../../core/log.js';
 import { FEED_FORMATS } from '../../intel/feeds/registry.js';
 import { loadConfig } from '../../config.js';
 import { printJson, reportError, table } from '../output.js';
@@ -22,7 +23,7 @@ export function feedsCommand(): Command {
       let app: App | undefined;
       try {
         const [{ App }, { importFeeds }] = await Promise.all([import('../../app.js'), import('../../intel/feed-import.js')]);
-        app = await App.build(loadConfig(opts.config ? { file: opts.config } : {}).config, { purpose: 'vigil feeds import' });
+        app = await App.build(loadConfig(opts.config ? { file: opts.config } : {}).config, { purpose: 'vigil feeds import', log: createLogger({ level: 'error' }) });
         const results = await importFeeds(app.repo, app.clock, paths.map((p) => ({ path: p, format: opts.format, name: opts.name, ttlDays: opts.ttl })), { force: opts.force });
         if (opts.json) printJson({ results });
         else {
@@ -49,7 +50,7 @@ export function feedsCommand(): Command {
       let app: App | undefined;
       try {
         const { App } = await import('../../app.js');
-        app = await App.build(loadConfig(opts.config ? { file: opts.config } : {}).config, { purpose: 'vigil feeds list' });
+        app = await App.build(loadConfig(opts.config ? { file: opts.config } : {}).config, { purpose: 'vigil feeds list', log: createLogger({ level: 'error' }) });
         const rows = await app.repo.listFeeds();
         if (opts.json) printJson({ feeds: rows });
         else {
