@@ -99,6 +99,8 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       /** An alert joins an open case whose last alert is at most this long before it. */
       window: duration.default(3_600_000),
+      /** A case spanning longer than this takes no new alerts, so a steady stream does not grow one case forever. */
+      maxAge: duration.default(86_400_000),
       /** What alerts must share to join one case. */
       groupBy: z.array(z.enum(['observable', 'rule', 'host'])).default(['observable', 'rule', 'host']),
       /** Observable types that count for `observable` grouping (users, processes and command lines are too common). */

@@ -260,3 +260,16 @@ describe('describeKey', () => {
     expect(describeKey('weird')).toBe('weird');
   });
 });
+
+describe('CaseGrouper: maximum case age', () => {
+  it('starts a new case once a steady stream has kept one open for longer than maxAge', () => {
+    const g = new CaseGrouper(cfg({ groupBy: ['host'], window: '1h', maxAge: '24h' }));
+    const cases = new Set<string>();
+    // One alert every 30 minutes on the same host for 30 hours: each is within the window of the last.
+    for (let i = 0; i < 60; i++) cases.add(g.assign(alert({ host: 'web-01', at: T0 + i * 30 * min }), medium).caseId);
+    expect(cases.size).toBe(2);
+    const [first, second] = [...cases].map((id) => g.cases.get(id)!);
+    expect(first!.lastAlertAt - first!.firstAlertAt).toBeLessThanOrEqual(24 * 60 * min);
+    expect(second!.firstAlertAt).toBeGreaterThan(first!.lastAlertAt);
+  });
+});

@@ -116,7 +116,7 @@ export class CaseGrouper {
       for (const span of this.index.get(k) ?? []) {
         if (t < span.first - w || t > span.last + w) continue;
         const c = this.cases.get(span.caseId);
-        if (!c) continue;
+        if (!c || Math.max(c.lastAlertAt, t) - Math.min(c.firstAlertAt, t) > this.cfg.maxAge) continue;
         // Prefer the most severe candidate, then the most recently active one.
         if (!best || severityRank(c.severity) > severityRank(best.severity) || (c.severity === best.severity && c.lastAlertAt > best.lastAlertAt)) {
           best = c;
