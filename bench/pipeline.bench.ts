@@ -11,7 +11,7 @@ import { ConfigSchema, loadConfig, PACKAGE_ROOT } from '../src/config.js';
 import { fixedClock } from '../src/core/clock.js';
 import { silentLogger } from '../src/core/log.js';
 import type { Alert } from '../src/core/types.js';
-import { IntelEngine, observableKey, type EnrichedObservable } from '../src/intel/engine.js';
+import { IntelEngine, type EnrichedObservable } from '../src/intel/engine.js';
 import { LocalIndex } from '../src/intel/local-index.js';
 import { INTEL_PROVIDERS } from '../src/intel/providers/registry.js';
 import { extractForPipeline } from '../src/pipeline/extract.js';
@@ -128,7 +128,6 @@ async function main(): Promise<void> {
     cases = grouper.cases.size;
   }
   const pipeRate = N / (pipeBest / 1000);
-  void observableKey;
   console.log(`JSON.parse alone:            ${fmt(parseRate)} alerts/s`);
   console.log(`pipeline (no I/O):           ${fmt(pipeRate)} alerts/s  → ${(pipeRate / parseRate).toFixed(2)}× JSON.parse (goal ≥ 0.40×); ${fmt(cases)} cases`);
 

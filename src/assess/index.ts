@@ -1,5 +1,5 @@
 import type { VigilConfig } from '../config.js';
-import { SEVERITIES, type Alert, type Assessment, type Reason, type Severity, type Verdict } from '../core/types.js';
+import type { Alert, Assessment, Reason, Severity, Verdict } from '../core/types.js';
 import { globToRegExp } from '../core/glob.js';
 
 /** Unified intel risk of one observable, as the enrichment stage computes it. */
@@ -110,4 +110,3 @@ function pushReason(into: Reason[], factor: string, detail: string, raw: number,
   if (delta !== 0) into.push({ factor, detail, delta });
 }
 
-export { SEVERITIES };

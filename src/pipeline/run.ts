@@ -4,10 +4,10 @@ import type { Assessor, ObservableRisk } from '../assess/index.js';
 import { CaseGrouper, describeKey } from '../cases/grouper.js';
 import { buildCaseReport } from '../cases/report.js';
 import type { Clock } from '../core/clock.js';
-import { formatIssue, VigilError, type InputIssue } from '../core/errors.js';
+import { VigilError, type InputIssue } from '../core/errors.js';
 import { stableId } from '../core/ids.js';
 import type { Logger } from '../core/log.js';
-import { SEVERITIES, severityRank, type Alert, type Assessment, type Severity } from '../core/types.js';
+import { severityRank, type Alert, type Assessment, type Severity } from '../core/types.js';
 import { IntelEngine, observableKey, type EnrichedObservable } from '../intel/engine.js';
 import type { NotificationChannelInstance, OutgoingNotification } from '../notify/channel.js';
 import type { PlaybookCase } from '../playbooks/action.js';
@@ -376,10 +376,4 @@ export function toPlaybookCase(r: NonNullable<Awaited<ReturnType<typeof buildCas
   };
 }
 
-export function formatIssues(issues: InputIssue[], max = 20): string[] {
-  const lines = issues.slice(0, max).map(formatIssue);
-  if (issues.length > max) lines.push(`… and ${issues.length - max} more`);
-  return lines;
-}
 
-export { SEVERITIES };

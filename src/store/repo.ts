@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import { asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { stableId } from '../core/ids.js';
 import type { ActionRecord, Alert, Assessment, IntelResult, Observable, Severity, Task, Verdict } from '../core/types.js';
 import type { Indicator } from '../intel/feeds/format.js';
@@ -360,13 +360,6 @@ export class Repo {
     return out;
   }
 
-  async removeFeedsNotIn(sources: string[]): Promise<void> {
-    const stale = await this.db.select({ id: t.feeds.id }).from(t.feeds).where(sources.length ? notInArray(t.feeds.source, sources) : sql`true`);
-    for (const s of stale) {
-      await this.db.delete(t.indicators).where(eq(t.indicators.feedId, s.id));
-      await this.db.delete(t.feeds).where(and(eq(t.feeds.id, s.id)));
-    }
-  }
 }
 
 export function observableId(o: { type: string; value: string }): string {
