@@ -3,20 +3,30 @@ import type { VigilConfig } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { formatIssue, VigilError, type InputIssue } from './core/errors.js';
 import { createLogger, type Logger } from './core/log.js';
+import { ApiKeys } from './auth/keys.js';
+import { DetectionStage, type DetectSnapshot } from './detect/stage.js';
+import type { SigmaIssue } from './detect/sigma/types.js';
+import { IntelCache } from './intel/cache.js';
 import { IntelEngine } from './intel/engine.js';
+import { Warninglists } from './intel/warninglists.js';
 import { importFeeds, type FeedImportResult } from './intel/feed-import.js';
 import { LocalIndex } from './intel/local-index.js';
 import type { IntelContext } from './intel/provider.js';
 import { INTEL_PROVIDERS } from './intel/providers/registry.js';
 import { extractForPipeline } from './pipeline/extract.js';
-import { getChannel } from './notify/registry.js';
-import { Pipeline, type RunOptions, type RunSummary } from './pipeline/run.js';
-import { createGuards } from './playbooks/guards.js';
+import { completeObservables } from './pipeline/observables.js';
+import type { Notifier } from './notify/dispatcher.js';
+import { createNotifier } from './notify/setup.js';
+import { Pipeline, type IngestItem, type IngestOptions, type RunOptions, type RunSummary } from './pipeline/run.js';
 import { loadPlaybooks } from './playbooks/loader.js';
-import { PlaybookRunner } from './playbooks/runner.js';
+import { createPlaybookEngine } from './playbooks/setup.js';
 import type { Playbook } from './playbooks/schema.js';
 import { openStore, type StoreHandle } from './store/db.js';
 import { Repo } from './store/repo.js';
+import { SourceRunner } from './sources/live/runner.js';
+import { drainTheHive } from './connectors/thehive/index.js';
+import type { Bus } from './bus/types.js';
+import type { Publisher } from './workers/publisher.js';
 
 export interface BuildOptions {
   clock?: Clock;
@@ -26,9 +36,13 @@ export interface BuildOptions {
   purpose?: string;
 }
 
+const CORRELATION_STATE_KEY = 'detect.correlation.state';
+
 /** Problems found at start that do not stop Vigil (a bad playbook file, a bad feed line). */
 export interface StartupReport {
   playbookIssues: InputIssue[];
+  /** Sigma rules that could not be loaded, each with file:line and the reason. */
+  ruleIssues: SigmaIssue[];
   feeds: FeedImportResult[];
   disabledProviders: Array<{ id: string; reason: string }>;
 }
@@ -38,7 +52,10 @@ export class App {
   localIndex: LocalIndex = LocalIndex.empty();
   intel!: IntelEngine;
   playbooks: Playbook[] = [];
-  readonly startup: StartupReport = { playbookIssues: [], feeds: [], disabledProviders: [] };
+  readonly startup: StartupReport = { playbookIssues: [], ruleIssues: [], feeds: [], disabledProviders: [] };
+  /** Sigma over raw events, when `detect.rules` is configured. */
+  detector: DetectionStage | undefined;
+  readonly keys: ApiKeys;
 
   private constructor(
     readonly config: VigilConfig,
@@ -47,7 +64,9 @@ export class App {
     readonly clock: Clock,
     readonly log: Logger,
     private readonly fetchFn: typeof fetch,
-  ) {}
+  ) {
+    this.keys = new ApiKeys(repo.db, () => clock.now());
+  }
 
   static async build(config: VigilConfig, opts: BuildOptions = {}): Promise<App> {
     const log = opts.log ?? createLogger({ level: config.log.level });
@@ -56,6 +75,7 @@ export class App {
     try {
       await app.reloadFeeds();
       app.reloadPlaybooks();
+      await app.loadRules();
     } catch (e) {
       await store.close();
       throw e;
@@ -86,8 +106,77 @@ export class App {
         return self.localIndex;
       },
     };
-    this.intel = new IntelEngine(INTEL_PROVIDERS, this.config.intel.providers, ctx, { weights: this.config.intel.weights, agreementBonus: this.config.intel.agreementBonus }, this.log);
+    const intel = this.config.intel;
+    const risk = {
+      weights: intel.weights,
+      agreementBonus: intel.agreementBonus,
+      freshness: intel.freshness,
+      warninglists: Warninglists.build({ lists: intel.warninglists, allowlist: intel.allowlist }),
+    };
+    // The previous engine hands over its remote runtimes: a feed reload must not reset quota use.
+    const previous = this.intel as IntelEngine | undefined;
+    this.intel = new IntelEngine(INTEL_PROVIDERS, intel.providers, ctx, risk, this.log, { cache: new IntelCache(this.repo.db, this.clock), ...(previous && { previous }) });
+    await this.intel.restoreState();
     this.startup.disabledProviders = this.intel.disabled;
+    this.pipelines.clear();
+  }
+
+  /** Loads the configured Sigma rules and resumes the correlation windows saved by the last process. */
+  async loadRules(): Promise<void> {
+    const d = this.config.detect;
+    this.pipelines.clear();
+    if (!d.rules.length) {
+      this.detector = undefined;
+      return;
+    }
+    this.detector = DetectionStage.load({
+      rules: d.rules,
+      pipelines: d.pipelines,
+      placeholders: d.placeholders,
+      latenessMs: d.lateness,
+      maxGroupsPerRule: d.maxGroupsPerRule,
+      maxEntriesPerGroup: d.maxEntriesPerGroup,
+    });
+    this.startup.ruleIssues = this.detector.issues;
+    const saved = await this.repo.getKv(CORRELATION_STATE_KEY);
+    if (saved) {
+      const n = this.detector.restore(saved as DetectSnapshot);
+      if (n) this.log.info({ groups: n }, 'correlation windows resumed');
+    }
+  }
+
+  private timer: NodeJS.Timeout | undefined;
+
+  /**
+   * Periodic work of a long-running process (`vigil serve`): correlation windows that ended with no
+   * event to close them are judged, and their state is saved so a crash loses little.
+   */
+  startBackground(everyMs = 30_000): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick().catch((e: unknown) => this.log.error({ err: e }, 'background work failed')), everyMs);
+    this.timer.unref();
+  }
+
+  async tick(): Promise<void> {
+    // Distributed: correlation windows live in the workers that own their partitions.
+    if (this.detector && !this.publisher) {
+      const closed = this.detector.close(this.clock.now().getTime());
+      if (closed.alerts.length) {
+        await this.ingest(closed.alerts.map((n, i) => ({ file: 'correlation', line: i + 1, alert: completeObservables(n, extractForPipeline) })));
+      }
+      await this.saveDetectState();
+    }
+    await createPlaybookEngine(this, { fetch: this.fetchFn }).sweepExpired(this.clock.now()).catch((e: unknown) => this.log.error({ err: e }, 'playbook sweep failed'));
+    await drainTheHive(this);
+    // Scheduled notification retries, quiet-hours holds and timed digests.
+    await this.retryDue().catch((e: unknown) => this.log.error({ err: e }, 'notification retries failed'));
+  }
+
+  /** Saves the open correlation windows, so the next process resumes them. */
+  async saveDetectState(): Promise<void> {
+    if (this.detector && this.detector.correlation.rules.length) {
+      await this.repo.setKv(CORRELATION_STATE_KEY, this.detector.snapshot(), this.clock.now().toISOString());
+    }
   }
 
   reloadPlaybooks(): void {
@@ -95,25 +184,61 @@ export class App {
     this.playbooks = playbooks;
     this.startup.playbookIssues = issues;
     for (const i of issues) this.log.warn(`playbook problem: ${formatIssue(i)}`);
+    this.pipelines.clear();
   }
 
-  pipeline(outDir: string): Pipeline {
-    const channels = this.config.notify.channels.map((id) => {
-      const def = getChannel(id);
-      if (!def) throw new VigilError('VIGIL_PLUGIN_UNKNOWN', `unknown notification channel "${id}"`, { field: 'notify.channels' });
-      const made = def.create(def.configSchema.parse({}), { outDir, clock: this.clock, fetch: this.fetchFn });
-      if ('disabled' in made) throw new VigilError('VIGIL_CONFIG_INVALID', `channel ${id} is not configured: ${made.disabled}`, { field: 'notify.channels' });
-      return { id, instance: made };
-    });
+  private pipelines = new Map<string, Pipeline>();
+
+  /** Cases changed outside the pipeline (the TheHive API): grouping re-reads open cases before its next alert. */
+  resetCases(): void {
+    for (const p of this.pipelines.values()) p.resetCases();
+  }
+
+  /**
+   * The pipeline writing into `outDir`, kept for the life of the process so every input (files,
+   * webhooks, live sources) shares one case state; rebuilt when feeds or playbooks change.
+   */
+  pipeline(outDir: string = this.config.out): Pipeline {
+    let p = this.pipelines.get(outDir);
+    if (!p) this.pipelines.set(outDir, (p = this.newPipeline(outDir)));
+    return p;
+  }
+
+  private notifiers = new Map<string, Notifier>();
+
+  /**
+   * The notification dispatcher for `outDir`: channels from `notify` config (secrets from the
+   * environment or `notify.secretsFile`), routing, retries and dead letters. Built once per folder;
+   * a channel that cannot be built (a missing secret) throws a config error naming the setting.
+   */
+  notifier(outDir: string = this.config.out): Notifier {
+    let n = this.notifiers.get(outDir);
+    if (!n) {
+      n = createNotifier({ repo: this.repo, notify: this.config.notify, outDir, clock: this.clock, fetch: this.fetchFn, log: this.log });
+      this.notifiers.set(outDir, n);
+    }
+    return n;
+  }
+
+  /**
+   * Sends what is due: scheduled retries, messages held for quiet hours, digests whose interval has
+   * passed. `vigil serve` calls it periodically (or `app.notifier().startRetryLoop()` does).
+   */
+  retryDue(): ReturnType<Notifier['retryDue']> {
+    return this.notifier().retryDue();
+  }
+
+  private newPipeline(outDir: string): Pipeline {
+    const notifier = this.notifier(outDir);
     return new Pipeline({
       repo: this.repo,
       intel: this.intel,
       assessor: new Assessor(this.config.assess),
       grouping: this.config.cases,
-      playbooks: new PlaybookRunner(this.playbooks, createGuards(this.config.playbooks), this.clock),
-      channels,
-      notifyMinSeverity: this.config.notify.minSeverity,
+      playbooks: createPlaybookEngine(this, { outDir, fetch: this.fetchFn }),
+      notifier,
       extractText: extractForPipeline,
+      ...(this.detector && { detector: this.detector }),
       maxLineBytes: this.config.input.maxLineBytes,
       clock: this.clock,
       log: this.log,
@@ -122,10 +247,80 @@ export class App {
 
   /** `vigil run`: alert files or folders through the whole flow into `outDir`. */
   async run(paths: string[], outDir: string = this.config.out, opts: Omit<RunOptions, 'paths' | 'outDir'> = {}): Promise<RunSummary> {
-    return this.pipeline(outDir).run({ paths, outDir, ...opts });
+    const summary = await this.pipeline(outDir).run({ paths, outDir, ...opts });
+    // The run is over: digests go now instead of waiting for their interval.
+    await this.notifier(outDir)
+      .endOfRun()
+      .catch((e: unknown) => this.log.error({ err: e }, 'could not send the notification digests'));
+    return summary;
+  }
+
+  /** Records, alerts or rejected input from anywhere (webhooks, live sources, Sigma, phishing) through the whole flow. */
+  async ingest(items: Iterable<IngestItem> | AsyncIterable<IngestItem>, opts: Partial<IngestOptions> = {}): Promise<RunSummary> {
+    const outDir = opts.outDir ?? this.config.out;
+    if (this.publisher) return this.publisher.ingest(items, outDir);
+    return this.pipeline(outDir).ingest(items, { ...opts, outDir });
+  }
+
+  /** Finishes the case responses that streaming input deferred (playbooks, reports, notifications). */
+  async flushResponses(): Promise<void> {
+    for (const p of this.pipelines.values()) await p.flushResponses();
+  }
+
+  /** The bus, once `startDistributed` connected it (`vigil serve` with `bus.url` set). */
+  bus: Bus | undefined;
+  /** Set in the distributed mode: `ingest` publishes to the workers instead of running the pipeline here. */
+  publisher: Publisher | undefined;
+
+  /** `bus.url` is set: `vigil serve` and `vigil worker` run distributed (docs/scaling.md). */
+  get distributed(): boolean {
+    return Boolean(this.config.bus.url);
+  }
+
+  /**
+   * Switches this process to the distributed mode: connects the bus (creating its streams and
+   * consumers), and from then on `ingest` hands input to the workers and returns once it is durable.
+   */
+  async startDistributed(): Promise<Publisher> {
+    if (this.publisher) return this.publisher;
+    if (!this.config.database.url) {
+      throw new VigilError('VIGIL_CONFIG_INVALID', 'the distributed mode (bus.url / VIGIL_NATS_URL) needs PostgreSQL shared by every process: set database.url or VIGIL_DATABASE_URL', { field: 'database.url' });
+    }
+    const [{ openBus }, { Publisher }] = await Promise.all([import('./bus/index.js'), import('./workers/publisher.js')]);
+    this.bus = await openBus(this.config.bus, { name: 'vigil-serve' });
+    this.publisher = new Publisher({ bus: this.bus, batchRecords: this.config.bus.batchRecords, maxIngestBytes: this.config.bus.maxIngestBytes, log: this.log, repo: this.repo });
+    return this.publisher;
+  }
+
+  /** The live sources (`sources:` in config) once `startSources` ran. */
+  sources: SourceRunner | undefined;
+
+  /**
+   * Starts every enabled live source; their records go through `ingest` in small batches and each
+   * source's position is committed after its batch is stored. Throws a config error naming the field
+   * when a source cannot start (nothing is left running then).
+   */
+  async startSources(): Promise<SourceRunner> {
+    this.sources ??= new SourceRunner(
+      { ingest: (items) => this.ingest(items, { deferResponse: true }), db: this.repo.db, clock: this.clock, log: this.log, maxLineBytes: this.config.input.maxLineBytes },
+      this.config.sources,
+    );
+    await this.sources.start();
+    return this.sources;
   }
 
   async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    // Sources first: what they read is stored (and their positions committed) before the store closes.
+    await this.sources?.stop();
+    await this.flushResponses().catch((e: unknown) => this.log.error({ err: e }, 'case responses not finished'));
+    try {
+      if (!this.publisher) await this.saveDetectState();
+    } catch (e) {
+      this.log.error({ err: e }, 'could not save the correlation state');
+    }
+    await this.bus?.close().catch((e: unknown) => this.log.error({ err: e }, 'could not close the bus'));
     await this.store.close();
   }
 }

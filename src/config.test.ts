@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -195,10 +195,9 @@ describe('loadConfig errors', () => {
 });
 
 describe('VIGIL_* environment overrides', () => {
-  it('every documented variable sets its path', () => {
-    expect(Object.keys(ENV_OVERRIDES).sort()).toEqual(
-      ['VIGIL_DATABASE_URL', 'VIGIL_DATA_DIR', 'VIGIL_HOST', 'VIGIL_LOG_LEVEL', 'VIGIL_NOTIFY_MIN_SEVERITY', 'VIGIL_OUT', 'VIGIL_PLAYBOOKS_DIR', 'VIGIL_PORT'].sort(),
-    );
+  it('every variable is documented, and the core ones set their paths', () => {
+    const documented = readFileSync(join(PACKAGE_ROOT, 'docs/configuration.md'), 'utf8');
+    for (const name of Object.keys(ENV_OVERRIDES)) expect(documented, `${name} in docs/configuration.md`).toContain(`\`${name}\``);
     const { config, env } = loadConfig({
       cwd: dir,
       env: {
@@ -213,7 +212,7 @@ describe('VIGIL_* environment overrides', () => {
         UNRELATED: 'x',
       },
     });
-    expect(env.sort()).toEqual(Object.keys(ENV_OVERRIDES).sort());
+    expect(env.sort()).toEqual(['VIGIL_DATABASE_URL', 'VIGIL_DATA_DIR', 'VIGIL_HOST', 'VIGIL_LOG_LEVEL', 'VIGIL_NOTIFY_MIN_SEVERITY', 'VIGIL_OUT', 'VIGIL_PLAYBOOKS_DIR', 'VIGIL_PORT'].sort());
     expect(config.out).toBe(join(dir, 'env-out'));
     expect(config.dataDir).toBe('/var/lib/vigil');
     expect(config.database.url).toBe('postgres://u:p@db:5432/vigil');

@@ -6,6 +6,12 @@ import { parseDuration } from './core/clock.js';
 import { describeZodIssues, VigilError } from './core/errors.js';
 import { Severity } from './core/types.js';
 import { parseYaml, yamlLineOf } from './core/yaml.js';
+import { allowlistEntryProblem, BUILTIN_WARNINGLISTS } from './intel/warninglists.js';
+import { NotifyConfig } from './notify/config.js';
+import { LiveSourcesSchema, resolveSourcePaths } from './sources/live/config.js';
+import { PhishingConfigSchema } from './phishing/config.js';
+import { actionSettingsIssues } from './playbooks/settings.js';
+import { TheHiveConfig } from './api/thehive/config.js';
 
 /** The installed package's root: defaults point at its bundled samples. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,6 +49,35 @@ export const ConfigSchema = z.strictObject({
       url: z.string().optional(),
     })
     .prefault({}),
+  /** Scale-out: `vigil serve` and `vigil worker` over NATS JetStream (docs/scaling.md). */
+  bus: z
+    .strictObject({
+      /** NATS server URL(s), comma-separated; set it (or VIGIL_NATS_URL) together with database.url to run distributed. */
+      url: z.string().optional(),
+      /** Names the streams (`VIGIL_INGEST`, …) and subjects (`vigil.ingest.<p>`, …): one prefix per deployment sharing a NATS. */
+      prefix: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, - and _, starting with a letter (at most 32)').default('vigil'),
+      /** Partitions of the ordered stages (detect+enrich, case): at most one worker owns each at a time. Change only on an empty bus. */
+      partitions: z.number().int().min(1).max(256).default(8),
+      /** Records per ingest message at most. */
+      batchRecords: z.number().int().min(1).max(5000).default(500),
+      /** The ingest stream's size limit: past it, ingest answers 503 with Retry-After instead of taking more. */
+      maxIngestBytes: z.number().int().min(1024).default(1024 * 1024 * 1024),
+      /** Seconds a client is told to wait (Retry-After) when the ingest stream is full. */
+      retryAfter: z.number().int().min(1).max(3600).default(5),
+      /** How long a worker may hold a message without acking before JetStream gives it to another. */
+      ackWait: duration.default(30_000),
+      /** Deliveries of one message before it goes to the dead-letter stream. */
+      maxDeliver: z.number().int().min(1).max(100).default(5),
+      /** Publishes with the same message id within this window are stored once. */
+      duplicateWindow: duration.default(120_000),
+      /** Stream replicas on a NATS cluster (1 on a single server). */
+      replicas: z.number().int().min(1).max(5).default(1),
+      /** How often a worker re-checks its share of the partitions. */
+      rebalance: duration.default(5_000),
+      /** How often a worker saves the correlation windows of the partitions it owns. */
+      snapshotEvery: duration.default(10_000),
+    })
+    .prefault({}),
   server: z
     .strictObject({
       host: z.string().default('127.0.0.1'),
@@ -58,6 +93,8 @@ export const ConfigSchema = z.strictObject({
     .prefault({}),
   /** Feed files loaded into the local IOC database at start (re-imported when their content changes). */
   feeds: z.array(FeedConfig).default([{ path: join(PACKAGE_ROOT, 'samples/feeds'), format: 'auto' }]),
+  /** Live sources run by `vigil serve`: `{name, type: file-follow|opensearch|elasticsearch|syslog, …}` (docs/sources.md). */
+  sources: LiveSourcesSchema.default([]),
   intel: z
     .strictObject({
       /** Per-provider settings, keyed by provider id; each provider validates its own. */
@@ -66,6 +103,31 @@ export const ConfigSchema = z.strictObject({
       weights: z.record(z.string(), z.number().min(0)).default({}),
       /** Unified risk: points added for each further provider that flags an observable. */
       agreementBonus: z.number().min(0).max(50).default(10),
+      /**
+       * Unified risk: evidence about addresses, names and URLs last seen more than `freshDays` ago
+       * counts less, down to `staleFactor` at `staleDays` (file hashes never go stale); `false` turns it off.
+       */
+      freshness: z
+        .union([
+          z.literal(false),
+          z.strictObject({
+            freshDays: z.number().min(0).default(180),
+            staleDays: z.number().min(0).default(730),
+            staleFactor: z.number().min(0).max(1).default(0.5),
+          }),
+        ])
+        .prefault({}),
+      /** Built-in warninglists in use: values on them never score as malicious (docs/intel.md). */
+      warninglists: z.array(z.enum(BUILTIN_WARNINGLISTS)).default([...BUILTIN_WARNINGLISTS]),
+      /** The team's known-good values (IPs, CIDRs, domains — `*.corp.example` for subdomains —, URLs, hashes, emails): never scored as malicious. */
+      allowlist: z
+        .array(
+          z.string().superRefine((v, ctx) => {
+            const problem = allowlistEntryProblem(v);
+            if (problem) ctx.addIssue({ code: 'custom', message: problem });
+          }),
+        )
+        .default([]),
     })
     .prefault({}),
   assess: z
@@ -95,6 +157,20 @@ export const ConfigSchema = z.strictObject({
       mitrePoints: z.number().default(5),
     })
     .prefault({}),
+  detect: z
+    .strictObject({
+      /** Sigma rule files or folders; with none, events are not run through Sigma. */
+      rules: z.array(z.string()).default([]),
+      /** Field-mapping pipeline YAML files (later files win). */
+      pipelines: z.array(z.string()).default([]),
+      /** Values for `expand` placeholders (`%Servers%` → ['srv*', 'dc01']). */
+      placeholders: z.record(z.string(), z.array(z.string())).default({}),
+      /** How late an event may arrive and still count in a correlation window. */
+      lateness: duration.default(0),
+      maxGroupsPerRule: z.number().int().positive().default(100_000),
+      maxEntriesPerGroup: z.number().int().positive().default(10_000),
+    })
+    .prefault({}),
   cases: z
     .strictObject({
       /** An alert joins an open case whose last alert is at most this long before it. */
@@ -102,7 +178,7 @@ export const ConfigSchema = z.strictObject({
       /** A case spanning longer than this takes no new alerts, so a steady stream does not grow one case forever. */
       maxAge: duration.default(86_400_000),
       /** What alerts must share to join one case. */
-      groupBy: z.array(z.enum(['observable', 'rule', 'host'])).default(['observable', 'rule', 'host']),
+      groupBy: z.array(z.enum(['observable', 'rule', 'host', 'user'])).default(['observable', 'rule', 'host']),
       /** Observable types that count for `observable` grouping (users, processes and command lines are too common). */
       groupObservableTypes: z
         .array(z.string())
@@ -117,16 +193,31 @@ export const ConfigSchema = z.strictObject({
       allowlistIps: z.array(z.string()).default([]),
       /** Host name patterns (`*` wildcard) that are never contained. */
       allowlistHosts: z.array(z.string()).default([]),
+      /** Destructive actions (block-ip, isolate-host, http-request) only simulate and record while true. */
+      dryRun: z.boolean().default(true),
+      /** Longest a run may take (approvals aside) before it ends failed; a playbook's `timeout` overrides it. */
+      runTimeout: duration.default(600_000),
+      /** Longest one attempt of a step may take; a step's `timeout` overrides it. */
+      stepTimeout: duration.default(30_000),
+      /** How long an approval request waits before its run ends expired; a step's `approval.expires` overrides it. */
+      approvalExpiry: duration.default(86_400_000),
+      /** Most items one `for_each` step may run over. */
+      maxItems: z.number().int().positive().max(10_000).default(200),
+      /** Settings per action id (`block-ip: {adapter: wazuh, wazuh: {…}}`, `http-request: {allow: […]}`); each action validates its own (docs/playbooks.md). */
+      actions: z
+        .record(z.string(), z.record(z.string(), z.unknown()))
+        .default({})
+        .superRefine((v, ctx) => {
+          for (const i of actionSettingsIssues(v)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
+        }),
     })
     .prefault({}),
-  notify: z
-    .strictObject({
-      /** Cases at or above this severity produce a notification. */
-      minSeverity: Severity.default('HIGH'),
-      /** Channels every notification goes to; `outbox` writes files under `<out>/outbox/`. */
-      channels: z.array(z.string()).default(['outbox']),
-    })
-    .prefault({}),
+  /** Channels, routing, quiet hours, digest, retries (src/notify/config.ts, docs/notifications.md). */
+  notify: NotifyConfig.prefault({}),
+  /** `vigil phish`: weights, thresholds, protected domains and brands, lure words, limits, DNS (docs/phishing.md). */
+  phishing: PhishingConfigSchema.prefault({}),
+  /** The TheHive-compatible API, case templates and the connector to a real TheHive (docs/thehive.md). */
+  thehive: TheHiveConfig.prefault({}),
 });
 
 export type VigilConfig = z.infer<typeof ConfigSchema>;
@@ -137,11 +228,17 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; parse?: (v: string)
   VIGIL_OUT: { path: ['out'] },
   VIGIL_DATA_DIR: { path: ['dataDir'] },
   VIGIL_DATABASE_URL: { path: ['database', 'url'] },
+  VIGIL_NATS_URL: { path: ['bus', 'url'] },
   VIGIL_HOST: { path: ['server', 'host'] },
   VIGIL_PORT: { path: ['server', 'port'], parse: Number },
   VIGIL_LOG_LEVEL: { path: ['log', 'level'] },
   VIGIL_PLAYBOOKS_DIR: { path: ['playbooks', 'dir'] },
+  VIGIL_RULES: { path: ['detect', 'rules'], parse: (v) => v.split(',').map((s) => s.trim()).filter(Boolean) },
   VIGIL_NOTIFY_MIN_SEVERITY: { path: ['notify', 'minSeverity'] },
+  VIGIL_VIRUSTOTAL_KEY: { path: ['intel', 'providers', 'virustotal', 'apiKey'] },
+  VIGIL_ABUSEIPDB_KEY: { path: ['intel', 'providers', 'abuseipdb', 'apiKey'] },
+  VIGIL_IPINFO_KEY: { path: ['intel', 'providers', 'ipinfo', 'apiKey'] },
+  VIGIL_URLSCAN_KEY: { path: ['intel', 'providers', 'urlscan', 'apiKey'] },
 };
 
 export interface LoadedConfig {
@@ -210,16 +307,23 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?:
   config.out = abs(config.out);
   config.dataDir = abs(config.dataDir);
   config.playbooks.dir = abs(config.playbooks.dir);
+  config.detect.rules = config.detect.rules.map(abs);
+  config.detect.pipelines = config.detect.pipelines.map(abs);
   for (const f of config.feeds) f.path = abs(f.path);
+  if (config.notify.secretsFile !== undefined) config.notify.secretsFile = abs(config.notify.secretsFile);
+  if (config.thehive.caseTemplatesDir !== undefined) config.thehive.caseTemplatesDir = abs(config.thehive.caseTemplatesDir);
+  resolveSourcePaths(config.sources, abs);
   return { config, ...(file !== undefined && { file }), env: applied };
 }
 
 const SECRET_KEY = /(key|token|secret|password|passwd|webhook)/i;
+const SECRET_REFERENCE = /(Env|Ref|File)$/;
 
 /** A copy of the config safe to print: secret-looking keys and credentials in URLs masked. */
 export function maskSecrets(value: unknown, key = ''): unknown {
   if (typeof value === 'string') {
-    if (SECRET_KEY.test(key)) return value ? '***' : value;
+    // `urlEnv`, `passwordRef`, `secretsFile` name where a secret is kept, not the secret: shown as they are.
+    if (SECRET_KEY.test(key) && !SECRET_REFERENCE.test(key)) return value ? '***' : value;
     return value.replace(/(\w+:\/\/)([^/@\s:]+):([^/@\s]+)@/g, '$1$2:***@');
   }
   if (Array.isArray(value)) return value.map((v) => maskSecrets(v, key));

@@ -25,6 +25,12 @@ export function rulePoints(alert: Pick<Alert, 'rule'>): { points: number; detail
     const points = ({ 1: 60, 2: 40, 3: 20 } as Record<number, number>)[level] ?? 10;
     return { points, detail: `Suricata signature ${alert.rule.id} severity ${level} (1 high … 3 low)` };
   }
+  if (scale === 'sigma') {
+    // informational … critical; a `high` Sigma rule alone reaches HIGH at the default thresholds.
+    const l = Math.max(1, Math.min(5, level));
+    const points = [10, 25, 40, 55, 70][l - 1]!;
+    return { points, detail: `Sigma rule ${alert.rule.id} level ${['informational', 'low', 'medium', 'high', 'critical'][l - 1]}` };
+  }
   const l = Math.max(0, Math.min(100, level));
   return { points: Math.round(l * 0.7), detail: `rule ${alert.rule.id} level ${l}` };
 }

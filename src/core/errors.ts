@@ -16,6 +16,10 @@ export type VigilErrorCode =
   | 'VIGIL_INTEL_FAILED'
   | 'VIGIL_INTEL_RATE_LIMITED'
   | 'VIGIL_PLUGIN_UNKNOWN'
+  /** Scale-out: the ingest stream is over its size limit (back-pressure, answered 503). */
+  | 'VIGIL_BUS_FULL'
+  /** Scale-out: NATS JetStream refused or could not take a request. */
+  | 'VIGIL_BUS_FAILED'
   | 'VIGIL_INTERNAL';
 
 export interface VigilErrorOptions {

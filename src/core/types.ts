@@ -66,10 +66,10 @@ export const Alert = z.object({
   description: z.string().default(''),
   rule: z.object({
     id: z.string(),
-    /** Native level: Wazuh 0–15, Suricata 1 (high) – 3 (low). */
+    /** Native level: Wazuh 0–15, Suricata 1 (high) – 3 (low), Sigma 1 (informational) – 5 (critical). */
     level: z.number(),
     /** The level scale the producer uses, so the assessor can normalize it. */
-    scale: z.enum(['wazuh', 'suricata', 'generic']),
+    scale: z.enum(['wazuh', 'suricata', 'sigma', 'generic']),
     groups: z.array(z.string()).default([]),
     mitre: Mitre.default({ ids: [], tactics: [], techniques: [] }),
   }),

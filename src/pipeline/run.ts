@@ -1,20 +1,20 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Assessor, ObservableRisk } from '../assess/index.js';
 import { CaseGrouper, describeKey } from '../cases/grouper.js';
 import { buildCaseReport } from '../cases/report.js';
 import type { Clock } from '../core/clock.js';
 import { VigilError, type InputIssue } from '../core/errors.js';
-import { stableId } from '../core/ids.js';
 import type { Logger } from '../core/log.js';
-import { severityRank, type Alert, type Assessment, type Severity } from '../core/types.js';
+import type { Alert, Assessment, Severity } from '../core/types.js';
 import { IntelEngine, observableKey, type EnrichedObservable } from '../intel/engine.js';
-import type { NotificationChannelInstance, OutgoingNotification } from '../notify/channel.js';
-import type { PlaybookCase } from '../playbooks/action.js';
-import type { PlaybookRunner } from '../playbooks/runner.js';
-import { renderNotification, renderReportHtml, renderReportMarkdown, reportFileName } from '../reports/index.js';
+import type { Notifier } from '../notify/dispatcher.js';
+import { applyResponse, type PlaybookEngine } from '../playbooks/engine.js';
+import { renderNotification, renderReportHtml, renderReportMarkdown, reportFileName, type CaseReport } from '../reports/index.js';
 import { expandInputs, readAlertFile, type InputRecord } from '../sources/reader.js';
 import { sourceFor } from '../sources/registry.js';
+import type { NormalizedAlert } from '../sources/source.js';
+import type { DetectionStage } from '../detect/stage.js';
 import type { AuditRow, CaseUpsert, ObservableUpsert, Repo, StoredAlert } from '../store/repo.js';
 import { completeObservables, type TextExtractor } from './observables.js';
 
@@ -23,13 +23,18 @@ export interface PipelineDeps {
   intel: IntelEngine;
   assessor: Assessor;
   grouping: ConstructorParameters<typeof CaseGrouper>[0];
-  playbooks: PlaybookRunner;
-  channels: Array<{ id: string; instance: NotificationChannelInstance }>;
-  notifyMinSeverity: Severity;
+  /** Starts the playbooks a case event triggers and records what they do (src/playbooks/engine.ts). */
+  playbooks: Pick<PlaybookEngine, 'onCase'>;
+  /** Routes and delivers case notifications (src/notify/dispatcher.ts). */
+  notifier: Pick<Notifier, 'notifyCase'>;
   extractText?: TextExtractor;
+  /** Sigma detection and correlation over every raw record, when rules are configured. */
+  detector?: DetectionStage;
   maxLineBytes: number;
   clock: Clock;
   log: Logger;
+  /** How long deferred case responses wait to coalesce updates (default 1 s): a busy case is answered at most about once per this interval plus its round. */
+  responseDelayMs?: number;
 }
 
 export interface RunProgress {
@@ -38,12 +43,33 @@ export interface RunProgress {
   alerts: number;
 }
 
-export interface RunOptions {
-  paths: string[];
+export interface IngestOptions {
   outDir: string;
   batchSize?: number;
   onProgress?: (p: RunProgress) => void;
+  /**
+   * The input is finite and has ended (a file run): correlation windows judged at their close
+   * (upper-bound conditions) are closed now instead of waiting for later events.
+   */
+  endOfInput?: boolean;
+  /**
+   * Streaming input (webhooks, live sources): return once the alerts and cases are stored, and run
+   * the per-case response (playbooks, report, notification) shortly after, at most one round per
+   * case at a time, coalescing every update that arrived meanwhile.
+   */
+  deferResponse?: boolean;
 }
+
+export interface RunOptions extends IngestOptions {
+  paths: string[];
+}
+
+/**
+ * One input to the pipeline: a raw record with where it came from (a file and line, a source name
+ * and position, a request), an alert another stage already built (Sigma, phishing), rejected input
+ * (counted and reported), or the end of a file (flushes and reports progress).
+ */
+export type IngestItem = InputRecord | { file: string; line: number; alert: Alert } | { fileDone: string };
 
 export interface RunSummary {
   files: string[];
@@ -58,13 +84,17 @@ export interface RunSummary {
   issues: InputIssue[];
   out: { dir: string; actions: string; outbox: string; reports: string };
   caseNumbers: number[];
+  /** Ids of the alerts read, in order (duplicates of earlier input included once). */
+  alertIds: string[];
+  /** Sigma over the raw records, when rules are loaded. */
+  detect?: { rules: number; events: number; detections: number; correlations: number };
 }
 
 /** The per-alert part of the pipeline: record → alert with observables. No I/O. */
 export function normalizeRecord(rec: Record<string, unknown>, extract: TextExtractor | undefined): Alert | null {
   const source = sourceFor(rec);
   if (!source) {
-    throw new VigilError('VIGIL_INPUT_INVALID', 'not a Wazuh alert (needs "rule" and "agent") nor a Suricata EVE event (needs "event_type")');
+    throw new VigilError('VIGIL_INPUT_INVALID', 'not an alert Vigil reads: a Wazuh alert (needs "rule" and "agent"), a Suricata EVE event (needs "event_type") or an Elastic Security alert (needs "kibana.alert.*")');
   }
   const n = source.normalize(rec);
   return n ? completeObservables(n, extract) : null;
@@ -82,6 +112,143 @@ export function risksOf(alert: Alert, intel: Map<string, EnrichedObservable>): O
     if (e) out.push(e.risk);
   }
   return out;
+}
+
+export function emptySummary(outDir: string): RunSummary {
+  return {
+    files: [],
+    alerts: { read: 0, new: 0, duplicate: 0, rejected: 0, ignored: 0 },
+    cases: { opened: 0, updated: 0, bySeverity: { LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 } },
+    actions: {},
+    tasks: 0,
+    notifications: 0,
+    reports: 0,
+    elapsedMs: 0,
+    issues: [],
+    out: { dir: outDir, actions: join(outDir, 'actions'), outbox: join(outDir, 'outbox'), reports: join(outDir, 'reports') },
+    caseNumbers: [],
+    alertIds: [],
+  };
+}
+
+/** What the normalize + detect + observables stage needs. */
+export type ItemStageDeps = Pick<PipelineDeps, 'detector' | 'extractText' | 'clock' | 'log'>;
+
+/**
+ * Stage 1 for one input item — Sigma over a raw record (when rules are loaded), normalize, complete
+ * observables — returning the alerts it yields (detections first) and counting the item in
+ * `summary`. The embedded pipeline and the scale-out workers both run every item through it.
+ */
+export function alertsOfItem(item: InputRecord | { file: string; line: number; alert: Alert }, d: ItemStageDeps, summary: RunSummary): Alert[] {
+  const out: Alert[] = [];
+  const detector = d.detector;
+  if (detector && 'record' in item) {
+    // Every raw record is an event for Sigma; only those in an alert format are alerts themselves.
+    const r = detector.detect(item.record, d.clock.now().getTime());
+    summary.detect ??= { rules: detector.ruleCount, events: 0, detections: 0, correlations: 0 };
+    summary.detect.events++;
+    summary.detect.detections += r.detections;
+    summary.detect.correlations += r.correlations;
+    summary.alerts.read += r.alerts.length;
+    for (const n of r.alerts) out.push(completeObservables(n, d.extractText));
+    if (!sourceFor(item.record)) return out;
+  }
+  summary.alerts.read++;
+  if ('alert' in item) {
+    out.push(item.alert);
+    return out;
+  }
+  if ('issue' in item) {
+    summary.alerts.rejected++;
+    summary.issues.push(item.issue);
+    return out;
+  }
+  try {
+    const alert = normalizeRecord(item.record, d.extractText);
+    if (alert === null) summary.alerts.ignored++;
+    else out.push(alert);
+  } catch (e) {
+    summary.alerts.rejected++;
+    const err = e instanceof VigilError ? e : undefined;
+    summary.issues.push({ file: item.file, line: item.line, ...(err?.field !== undefined && { field: err.field }), reason: (e as Error).message });
+    if (!err) d.log.warn({ err: e, file: item.file, line: item.line }, 'unexpected error normalizing a record');
+  }
+  return out;
+}
+
+/** What one batch writes to the store (`Repo.saveBatch`). */
+export type BatchWrite = Parameters<Repo['saveBatch']>[0];
+
+/**
+ * Assess + group for a batch of new alerts with their intel: each alert scored, assigned to a case
+ * by `grouper` (whose state it advances), and turned into the rows `Repo.saveBatch` writes. Pure
+ * apart from the grouper; `opened`/`touched` collect case ids, `enrichedLogged` keeps the timeline
+ * to one intel line per case and observable.
+ */
+export function groupBatch(
+  fresh: readonly Alert[],
+  intel: Map<string, EnrichedObservable>,
+  grouper: CaseGrouper,
+  assessor: Assessor,
+  opened: Set<string>,
+  touched: Set<string>,
+  enrichedLogged: Set<string>,
+): BatchWrite {
+  const stored: StoredAlert[] = [];
+  const keys: Array<{ key: string; caseId: string; firstSeen: string; lastSeen: string }> = [];
+  const observables: ObservableUpsert[] = [];
+  const caseObservables: Array<{ caseId: string; observable: Alert['observables'][number] }> = [];
+  const audit: AuditRow[] = [];
+  const batchCases = new Set<string>();
+
+  for (const alert of fresh) {
+    const assessment = assessor.assess(alert, risksOf(alert, intel));
+    const change = grouper.assign(alert, assessment);
+    stored.push({ alert, assessment, caseId: change.caseId });
+    batchCases.add(change.caseId);
+    touched.add(change.caseId);
+    if (change.opened) opened.add(change.caseId);
+    for (const k of change.keys) keys.push({ key: k, caseId: change.caseId, firstSeen: alert.time, lastSeen: alert.time });
+    for (const o of alert.observables) {
+      const e = intel.get(observableKey(o));
+      observables.push({ observable: o, seenAt: alert.time, ...(e && { risk: { score: e.risk.score, verdict: e.risk.verdict }, intel: e.results.map(({ raw: _raw, ...r }) => r) }) });
+      caseObservables.push({ caseId: change.caseId, observable: o });
+    }
+    const at = alert.time;
+    if (change.opened) {
+      audit.push({ at, actor: 'vigil', kind: 'case.opened', caseId: change.caseId, subject: alert.id, message: `Case opened by ${alert.source} alert "${alert.title}" on ${alert.host.name} (${assessment.severity}, score ${assessment.score})` });
+    } else {
+      audit.push({ at, actor: 'vigil', kind: 'alert.merged', caseId: change.caseId, subject: alert.id, message: `Alert "${alert.title}" on ${alert.host.name} added (${assessment.severity}, score ${assessment.score}): ${describeKey(change.joinedBy ?? '')}` });
+    }
+    if (change.escalated) {
+      audit.push({ at, actor: 'vigil', kind: 'case.severity', caseId: change.caseId, subject: alert.id, message: `Severity raised to ${assessment.severity} by "${alert.title}"` });
+    }
+    for (const o of alert.observables) {
+      const e = intel.get(observableKey(o));
+      const logKey = `${change.caseId}|${observableKey(o)}`;
+      if (e && (e.risk.verdict === 'malicious' || e.risk.verdict === 'suspicious') && !enrichedLogged.has(logKey)) {
+        enrichedLogged.add(logKey);
+        audit.push({ at, actor: 'intel', kind: 'observable.enriched', caseId: change.caseId, subject: `${o.type}:${o.value}`, message: `${o.type} ${o.value} is ${e.risk.verdict} (risk ${e.risk.score}): ${e.risk.evidence[0] ?? ''}` });
+      }
+    }
+  }
+  const cases: CaseUpsert[] = [];
+  for (const id of batchCases) {
+    const c = grouper.cases.get(id)!;
+    cases.push({
+      id,
+      opened: opened.has(id),
+      title: c.title,
+      severity: c.severity,
+      score: c.score,
+      assessment: c.assessment,
+      alertCount: c.alertCount,
+      firstAlertAt: new Date(c.firstAlertAt).toISOString(),
+      lastAlertAt: new Date(c.lastAlertAt).toISOString(),
+      summary: '',
+    });
+  }
+  return { alerts: stored, cases, keys, observables, caseObservables, audit };
 }
 
 /**
@@ -120,85 +287,158 @@ export class Pipeline {
     return grouper;
   }
 
+  /** `vigil run`: alert files and folders. */
   async run(opts: RunOptions): Promise<RunSummary> {
-    const started = performance.now();
     const files = await expandInputs(opts.paths);
-    const summary: RunSummary = {
-      files,
-      alerts: { read: 0, new: 0, duplicate: 0, rejected: 0, ignored: 0 },
-      cases: { opened: 0, updated: 0, bySeverity: { LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 } },
-      actions: {},
-      tasks: 0,
-      notifications: 0,
-      reports: 0,
-      elapsedMs: 0,
-      issues: [],
-      out: { dir: opts.outDir, actions: join(opts.outDir, 'actions'), outbox: join(opts.outDir, 'outbox'), reports: join(opts.outDir, 'reports') },
-      caseNumbers: [],
-    };
-    const grouper = await this.seedGrouper();
+    const maxLineBytes = this.d.maxLineBytes;
+    async function* records(): AsyncGenerator<IngestItem> {
+      for (const file of files) {
+        for await (const rec of readAlertFile(file, { maxLineBytes })) yield rec;
+        yield { fileDone: file };
+      }
+    }
+    const summary = await this.ingest(records(), { endOfInput: true, ...opts });
+    summary.files = files;
+    return summary;
+  }
+
+  /**
+   * The one entry point for every input: files, webhooks, live sources, Sigma detections, phishing
+   * verdicts. Items are raw records (routed to their `AlertSource`), already-built alerts, or rejected
+   * input to count. Calls are serialized, because the case grouper is shared across them.
+   */
+  ingest(items: Iterable<IngestItem> | AsyncIterable<IngestItem>, opts: IngestOptions): Promise<RunSummary> {
+    const next = this.queue.then(() => this.ingestNow(items, opts));
+    this.queue = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
+  }
+
+  private queue: Promise<unknown> = Promise.resolve();
+  private grouper: CaseGrouper | undefined;
+
+  /** Forget the in-memory case state, so the next ingest reads open cases from the store again. */
+  resetCases(): void {
+    this.grouper = undefined;
+  }
+
+  private async ingestNow(items: Iterable<IngestItem> | AsyncIterable<IngestItem>, opts: IngestOptions): Promise<RunSummary> {
+    const started = performance.now();
+    const summary = emptySummary(opts.outDir);
+    this.grouper ??= await this.seedGrouper();
+    const grouper = this.grouper;
     const opened = new Set<string>();
     const touched = new Set<string>();
     const seenThisRun = new Set<string>();
     const enrichedLogged = new Set<string>();
     const batchSize = opts.batchSize ?? 1000;
     let batch: Array<{ file: string; line: number; alert: Alert }> = [];
+    let file = '';
 
     const flush = async (): Promise<void> => {
       if (!batch.length) return;
       const b = batch;
       batch = [];
-      await this.processBatch(b, grouper, summary, opened, touched, enrichedLogged);
+      try {
+        await this.processBatch(b, grouper, summary, opened, touched, enrichedLogged);
+      } catch (e) {
+        // The store refused the batch: the in-memory case state may now be ahead of it.
+        this.grouper = undefined;
+        throw e;
+      }
     };
 
-    for (const file of files) {
-      for await (const rec of readAlertFile(file, { maxLineBytes: this.d.maxLineBytes })) {
-        summary.alerts.read++;
-        const alert = this.toAlert(rec, summary);
-        if (alert === undefined) continue;
-        if (seenThisRun.has(alert.id)) {
-          summary.alerts.duplicate++;
-          continue;
-        }
-        seenThisRun.add(alert.id);
-        batch.push({ file: rec.file, line: rec.line, alert });
-        if (batch.length >= batchSize) {
-          await flush();
-          opts.onProgress?.({ file, records: summary.alerts.read, alerts: summary.alerts.new });
-        }
+    const detector = this.d.detector;
+    if (detector) summary.detect = { rules: detector.ruleCount, events: 0, detections: 0, correlations: 0 };
+    const add = async (item: { file: string; line: number }, alert: Alert): Promise<void> => {
+      if (seenThisRun.has(alert.id)) {
+        summary.alerts.duplicate++;
+        return;
       }
-      await flush();
-      opts.onProgress?.({ file, records: summary.alerts.read, alerts: summary.alerts.new });
+      seenThisRun.add(alert.id);
+      summary.alertIds.push(alert.id);
+      batch.push({ file: item.file, line: item.line, alert });
+      if (batch.length >= batchSize) {
+        await flush();
+        opts.onProgress?.({ file, records: summary.alerts.read, alerts: summary.alerts.new });
+      }
+    };
+    const detected = async (item: { file: string; line: number }, found: NormalizedAlert[]): Promise<void> => {
+      for (const n of found) await add(item, completeObservables(n, this.d.extractText));
+    };
+
+    for await (const item of items) {
+      if ('fileDone' in item) {
+        await flush();
+        opts.onProgress?.({ file: item.fileDone, records: summary.alerts.read, alerts: summary.alerts.new });
+        continue;
+      }
+      file = item.file;
+      for (const alert of alertsOfItem(item, this.d, summary)) await add(item, alert);
     }
+    if (detector && opts.endOfInput) {
+      const closed = detector.close(Number.POSITIVE_INFINITY);
+      summary.detect!.correlations += closed.correlations;
+      summary.alerts.read += closed.alerts.length;
+      await detected({ file: 'correlation', line: 0 }, closed.alerts);
+    }
+    await flush();
     summary.cases.opened = opened.size;
     summary.cases.updated = [...touched].filter((id) => !opened.has(id)).length;
 
-    for (const caseId of touched) await this.afterCase(caseId, opened.has(caseId), opts.outDir, summary);
+    if (opts.deferResponse) {
+      for (const caseId of touched) this.pending.set(caseId, (this.pending.get(caseId) ?? false) || opened.has(caseId));
+      // A webhook caller wants the case its alert is in, also when the alert was already stored.
+      summary.caseNumbers.push(...(await this.d.repo.caseNumbersOfAlerts(summary.alertIds)));
+      this.scheduleResponses(opts.outDir);
+    } else {
+      for (const caseId of touched) await this.afterCase(caseId, opened.has(caseId), opts.outDir, summary);
+    }
     summary.caseNumbers.sort((a, b) => a - b);
     summary.elapsedMs = Math.round(performance.now() - started);
     return summary;
   }
 
-  private toAlert(rec: InputRecord, summary: RunSummary): Alert | undefined {
-    if ('issue' in rec) {
-      summary.alerts.rejected++;
-      summary.issues.push(rec.issue);
-      return undefined;
-    }
-    try {
-      const alert = normalizeRecord(rec.record, this.d.extractText);
-      if (alert === null) {
-        summary.alerts.ignored++;
-        return undefined;
+  /** Cases whose response is due (case id → opened since the last round). */
+  private readonly pending = new Map<string, boolean>();
+  private responseTimer: NodeJS.Timeout | undefined;
+  private responding: Promise<void> | undefined;
+  private responseOut = '';
+
+  private scheduleResponses(outDir: string): void {
+    this.responseOut = outDir;
+    if (this.responseTimer || this.responding || !this.pending.size) return;
+    this.responseTimer = setTimeout(() => {
+      this.responseTimer = undefined;
+      this.responding = this.respondPending().finally(() => {
+        this.responding = undefined;
+        this.scheduleResponses(this.responseOut);
+      });
+    }, this.d.responseDelayMs ?? 1000);
+    this.responseTimer.unref();
+  }
+
+  private async respondPending(): Promise<void> {
+    const due = [...this.pending];
+    this.pending.clear();
+    const summary = emptySummary(this.responseOut);
+    for (const [caseId, opened] of due) {
+      try {
+        await this.afterCase(caseId, opened, this.responseOut, summary);
+      } catch (e) {
+        this.d.log.error({ err: e, caseId }, 'case response failed');
       }
-      return alert;
-    } catch (e) {
-      summary.alerts.rejected++;
-      const err = e instanceof VigilError ? e : undefined;
-      summary.issues.push({ file: rec.file, line: rec.line, ...(err?.field !== undefined && { field: err.field }), reason: (e as Error).message });
-      if (!err) this.d.log.warn({ err: e, file: rec.file, line: rec.line }, 'unexpected error normalizing a record');
-      return undefined;
     }
+  }
+
+  /** Runs every deferred case response now (before a shutdown, or when a test needs them done). */
+  async flushResponses(): Promise<void> {
+    if (this.responseTimer) clearTimeout(this.responseTimer);
+    this.responseTimer = undefined;
+    await this.responding;
+    while (this.pending.size) await this.respondPending();
   }
 
   private async processBatch(
@@ -216,98 +456,47 @@ export class Pipeline {
     if (!fresh.length) return;
 
     const intel = await this.d.intel.enrichMany(fresh.flatMap((b) => enrichables(b.alert)));
-    const stored: StoredAlert[] = [];
-    const keys: Array<{ key: string; caseId: string; firstSeen: string; lastSeen: string }> = [];
-    const observables: ObservableUpsert[] = [];
-    const caseObservables: Array<{ caseId: string; observable: Alert['observables'][number] }> = [];
-    const audit: AuditRow[] = [];
-    const batchCases = new Set<string>();
-
-    for (const { alert } of fresh) {
-      const assessment = this.d.assessor.assess(alert, risksOf(alert, intel));
-      const change = grouper.assign(alert, assessment);
-      stored.push({ alert, assessment, caseId: change.caseId });
-      batchCases.add(change.caseId);
-      touched.add(change.caseId);
-      if (change.opened) opened.add(change.caseId);
-      for (const k of change.keys) keys.push({ key: k, caseId: change.caseId, firstSeen: alert.time, lastSeen: alert.time });
-      for (const o of alert.observables) {
-        const e = intel.get(observableKey(o));
-        observables.push({ observable: o, seenAt: alert.time, ...(e && { risk: { score: e.risk.score, verdict: e.risk.verdict }, intel: e.results.map(({ raw: _raw, ...r }) => r) }) });
-        caseObservables.push({ caseId: change.caseId, observable: o });
-      }
-      const at = alert.time;
-      if (change.opened) {
-        audit.push({ at, actor: 'vigil', kind: 'case.opened', caseId: change.caseId, subject: alert.id, message: `Case opened by ${alert.source} alert "${alert.title}" on ${alert.host.name} (${assessment.severity}, score ${assessment.score})` });
-      } else {
-        audit.push({ at, actor: 'vigil', kind: 'alert.merged', caseId: change.caseId, subject: alert.id, message: `Alert "${alert.title}" on ${alert.host.name} added (${assessment.severity}, score ${assessment.score}): ${describeKey(change.joinedBy ?? '')}` });
-      }
-      if (change.escalated) {
-        audit.push({ at, actor: 'vigil', kind: 'case.severity', caseId: change.caseId, subject: alert.id, message: `Severity raised to ${assessment.severity} by "${alert.title}"` });
-      }
-      for (const o of alert.observables) {
-        const e = intel.get(observableKey(o));
-        const logKey = `${change.caseId}|${observableKey(o)}`;
-        if (e && (e.risk.verdict === 'malicious' || e.risk.verdict === 'suspicious') && !enrichedLogged.has(logKey)) {
-          enrichedLogged.add(logKey);
-          audit.push({ at, actor: 'intel', kind: 'observable.enriched', caseId: change.caseId, subject: `${o.type}:${o.value}`, message: `${o.type} ${o.value} is ${e.risk.verdict} (risk ${e.risk.score}): ${e.risk.evidence[0] ?? ''}` });
-        }
-      }
-    }
-    const cases: CaseUpsert[] = [];
-    for (const id of batchCases) {
-      const c = grouper.cases.get(id)!;
-      cases.push({
-        id,
-        opened: opened.has(id),
-        title: c.title,
-        severity: c.severity,
-        score: c.score,
-        assessment: c.assessment,
-        alertCount: c.alertCount,
-        firstAlertAt: new Date(c.firstAlertAt).toISOString(),
-        lastAlertAt: new Date(c.lastAlertAt).toISOString(),
-        summary: '',
-      });
-    }
-    await this.d.repo.saveBatch({ alerts: stored, cases, keys, observables, caseObservables, audit });
+    const write = groupBatch(
+      fresh.map((b) => b.alert),
+      intel,
+      grouper,
+      this.d.assessor,
+      opened,
+      touched,
+      enrichedLogged,
+    );
+    await this.d.repo.saveBatch(write);
     summary.alerts.new += fresh.length;
+  }
+
+  /**
+   * The after-case stage on its own, for the scale-out workers: response, report and notification
+   * for one case, exactly what `ingest` does for every case it touched.
+   */
+  async respondCase(caseId: string, opened: boolean, outDir: string): Promise<RunSummary> {
+    const summary = emptySummary(outDir);
+    await this.afterCase(caseId, opened, outDir, summary);
+    return summary;
   }
 
   /** Response, notification and report for one case the run touched. */
   private async afterCase(caseId: string, wasOpened: boolean, outDir: string, summary: RunSummary): Promise<void> {
     const repo = this.d.repo;
-    let report = await buildCaseReport(repo, caseId, this.d.clock);
+    const report = await buildCaseReport(repo, caseId, this.d.clock);
     if (!report) return;
     summary.caseNumbers.push(report.case.number);
     summary.cases.bySeverity[report.case.severity]++;
 
-    const pcase = toPlaybookCase(report);
-    const done = await repo.actionIdsOfCase(caseId);
-    const { records, tasks } = await this.d.playbooks.run(pcase, wasOpened ? 'case.created' : 'case.updated', done);
-    if (records.length || tasks.length) {
-      for (const r of records) {
-        if (r.artifact) {
-          const path = join(outDir, r.artifact);
-          await mkdir(dirname(path), { recursive: true });
-          await writeFile(path, `${JSON.stringify({ ...r, case: { id: pcase.id, number: pcase.number, title: pcase.title, severity: pcase.severity } }, null, 2)}\n`);
-        }
-        summary.actions[r.status] = (summary.actions[r.status] ?? 0) + 1;
-      }
-      summary.tasks += tasks.length;
-      const audit: AuditRow[] = records.map((r) => ({
-        at: r.at,
-        actor: `playbook:${r.playbook}`,
-        kind: `action.${r.status}`,
-        caseId,
-        subject: `${r.action}:${r.target}`,
-        message: `${r.action} ${r.target}: ${r.status}${r.reason ? ` — ${r.reason}` : ''}`,
-        data: { actionId: r.id, artifact: r.artifact },
-      }));
-      for (const t of tasks) audit.push({ at: t.createdAt, actor: t.createdBy, kind: 'task.created', caseId, subject: t.id, message: `Task "${t.title}" created` });
-      await repo.saveResponse(records, tasks, audit);
-      report = (await buildCaseReport(repo, caseId, this.d.clock))!;
+    // Playbooks: the engine stores its runs, actions, tasks and case changes and writes their artifacts.
+    const response = await this.d.playbooks.onCase({ report, opened: wasOpened });
+    for (const r of response.records) summary.actions[r.status] = (summary.actions[r.status] ?? 0) + 1;
+    summary.tasks += response.tasks;
+    if (response.changes.severity) {
+      // A playbook set the severity: the in-memory case must agree, or the next batch would write the old one back.
+      const open = this.grouper?.cases.get(caseId);
+      if (open) open.severity = response.changes.severity;
     }
+    applyResponse(report, response);
 
     const reportsDir = join(outDir, 'reports');
     const htmlName = reportFileName(report, 'html');
@@ -319,61 +508,27 @@ export class Pipeline {
     await writeFile(join(reportsDir, reportFileName(report, 'md')), renderReportMarkdown(report));
     summary.reports++;
 
-    if (severityRank(report.case.severity) >= severityRank(this.d.notifyMinSeverity)) {
-      for (const ch of this.d.channels) {
-        // One message per case, channel and severity: the same case does not notify twice unless it escalates.
-        const id = stableId('ntf', caseId, report.case.severity, ch.id);
-        if (await repo.notificationExists(id)) continue;
-        const n: OutgoingNotification = {
-          id,
-          caseId,
-          caseNumber: report.case.number,
-          severity: report.case.severity,
-          ...rendered,
-          data: {
-            case: { id: caseId, number: report.case.number, title: report.case.title, severity: report.case.severity, status: report.case.status },
-            reasons: report.assessment.reasons,
-            observables: report.observables.filter((o) => o.risk && o.risk.score > 0).map((o) => ({ type: o.type, value: o.value, verdict: o.risk!.verdict, score: o.risk!.score })),
-            actions: report.actions.map((a) => ({ action: a.action, target: a.target, status: a.status, reason: a.reason })),
-            report: join('reports', htmlName),
-          },
-          attachments: [{ filename: htmlName, contentType: 'text/html', content: html }],
-        };
-        const at = this.d.clock.now().toISOString();
-        try {
-          const { location } = await ch.instance.send(n);
-          await repo.saveNotification({ id, caseId, channel: ch.id, severity: n.severity, subject: n.subject, location, status: 'sent', createdAt: at });
-          await repo.audit([{ at, actor: 'notify', kind: 'notification.sent', caseId, subject: id, message: `Notified via ${ch.id}: ${n.subject}` }]);
-          summary.notifications++;
-        } catch (e) {
-          await repo.audit([{ at, actor: 'notify', kind: 'notification.failed', caseId, subject: id, message: `Notification via ${ch.id} failed: ${(e as Error).message}` }]);
-          this.d.log.error({ err: e, channel: ch.id }, 'notification failed');
-        }
-      }
+    await this.notifyCase(caseId, report, rendered, html, htmlName, summary);
+  }
+
+  /**
+   * Hands one case to the notifier: routing picks the channels, each message is stored before it is
+   * sent, and the pipeline waits only for the first quick attempts (later retries are scheduled).
+   */
+  private async notifyCase(
+    caseId: string,
+    report: CaseReport,
+    rendered: ReturnType<typeof renderNotification>,
+    html: string,
+    htmlName: string,
+    summary: RunSummary,
+  ): Promise<void> {
+    try {
+      const out = await this.d.notifier.notifyCase({ caseId, report, rendered, html, htmlName });
+      summary.notifications += out.sent;
+    } catch (e) {
+      // A store or channel bug must not cost the rest of the run its cases and reports.
+      this.d.log.error({ err: e, caseId }, 'notification round failed');
     }
   }
 }
-
-export function toPlaybookCase(r: NonNullable<Awaited<ReturnType<typeof buildCaseReport>>>): PlaybookCase {
-  return {
-    id: r.case.id,
-    number: r.case.number,
-    title: r.case.title,
-    severity: r.case.severity,
-    score: r.assessment.score,
-    // Sensors saw the traffic; containing them would blind the SOC, so only the assets count as case hosts.
-    hosts: [...new Set(r.alerts.filter((a) => a.hostRole !== 'sensor').map((a) => a.host))],
-    tags: r.case.tags,
-    observables: r.observables.map((o) => ({
-      type: o.type,
-      value: o.value,
-      ...(o.scope && { scope: o.scope }),
-      ...(o.role && { role: o.role }),
-      verdict: o.risk?.verdict ?? 'unknown',
-      risk: o.risk?.score ?? 0,
-    })),
-    alerts: r.alerts.map((a) => ({ id: a.id, title: a.title, ruleId: a.ruleId, host: a.host, source: a.source, time: a.time })),
-  };
-}
-
-

@@ -80,18 +80,6 @@ describe.each(backends)('Repo on $name', (backend) => {
     expect(await repo.relatedCaseNumbers('case_b')).toEqual([a!.number]);
     expect((await repo.listCases()).map((c) => c.id)).toEqual(['case_b', 'case_a']);
   });
-
-  it('replaces a feed on re-import: indicators gone from the feed are gone', async () => {
-    const feed = { id: 'feed_1', name: 'Feodo Tracker', format: 'feodo', source: '/f.csv', contentHash: 'h1', indicatorCount: 2, importedAt: '2026-11-18T00:00:00.000Z' };
-    await repo.replaceFeed(feed, [
-      { type: 'ipv4', value: '185.220.101.47', tags: ['c2'], malware: 'QakBot', line: 3 },
-      { type: 'ipv4', value: '94.232.46.202', tags: [], line: 4 },
-    ]);
-    await repo.replaceFeed({ ...feed, contentHash: 'h2', indicatorCount: 1 }, [{ type: 'ipv4', value: '94.232.46.202', tags: [], line: 3 }]);
-    const loaded = await repo.loadFeedIndicators();
-    expect(loaded).toEqual([{ name: 'Feodo Tracker', indicators: [expect.objectContaining({ type: 'ipv4', value: '94.232.46.202', line: 3 })] }]);
-    expect((await repo.feedBySource('/f.csv'))!.contentHash).toBe('h2');
-  });
 });
 
 describe('embedded store lock', () => {

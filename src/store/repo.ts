@@ -1,4 +1,4 @@
-import { asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { stableId } from '../core/ids.js';
 import type { ActionRecord, Alert, Assessment, IntelResult, Observable, Severity, Task, Verdict } from '../core/types.js';
 import type { Indicator } from '../intel/feeds/format.js';
@@ -110,20 +110,17 @@ export class Repo {
           })),
         );
       }
-      for (const x of batch.cases.filter((c) => present.has(c.id))) {
-        await tx
-          .update(t.cases)
-          .set({
-            title: x.title,
-            severity: x.severity,
-            score: x.score,
-            assessment: x.assessment,
-            alertCount: x.alertCount,
-            firstAlertAt: sql`least(${t.cases.firstAlertAt}, ${x.firstAlertAt})`,
-            lastAlertAt: sql`greatest(${t.cases.lastAlertAt}, ${x.lastAlertAt})`,
-            updatedAt: now,
-          })
-          .where(eq(t.cases.id, x.id));
+      // Every updated case in one statement: a batch that touches many cases (many small batches in
+      // the scale-out workers) would otherwise pay a round trip per case.
+      const updates = batch.cases.filter((c) => present.has(c.id));
+      if (updates.length) {
+        await tx.execute(sql`
+          update cases c set title = x.title, severity = x.severity, score = x.score, assessment = x.assessment, alert_count = x.alert_count,
+            first_alert_at = least(c.first_alert_at, x.first_alert_at), last_alert_at = greatest(c.last_alert_at, x.last_alert_at), updated_at = ${now}
+          from jsonb_to_recordset(${json(
+            updates.map((x) => ({ id: x.id, title: x.title, severity: x.severity, score: x.score, assessment: x.assessment, alert_count: x.alertCount, first_alert_at: x.firstAlertAt, last_alert_at: x.lastAlertAt })),
+          )}::jsonb) as x(id text, title text, severity text, score real, assessment jsonb, alert_count int, first_alert_at timestamptz, last_alert_at timestamptz)
+          where c.id = x.id`);
       }
       // The per-alert tables get one statement per table with the rows as a single JSON parameter,
       // expanded by jsonb_to_recordset: binding thousands of values one by one costs more than the insert.
@@ -201,16 +198,31 @@ export class Repo {
     await insertAudit(this.db, rows);
   }
 
+  /** The numbers of the cases holding these alerts, each once. */
+  async caseNumbersOfAlerts(alertIds: string[]): Promise<number[]> {
+    const out = new Set<number>();
+    for (let i = 0; i < alertIds.length; i += 1000) {
+      const rows = await this.db
+        .selectDistinct({ n: t.cases.number })
+        .from(t.alerts)
+        .innerJoin(t.cases, eq(t.cases.id, t.alerts.caseId))
+        .where(inArray(t.alerts.id, alertIds.slice(i, i + 1000)));
+      for (const r of rows) out.add(r.n);
+    }
+    return [...out];
+  }
+
   async caseById(id: string): Promise<typeof t.cases.$inferSelect | undefined> {
     return (await this.db.select().from(t.cases).where(eq(t.cases.id, id)))[0];
   }
 
-  async caseByNumber(n: number): Promise<typeof t.cases.$inferSelect | undefined> {
-    return (await this.db.select().from(t.cases).where(eq(t.cases.number, n)))[0];
+  /** A case by number; with `org`, only when it belongs to that organisation. */
+  async caseByNumber(n: number, org?: string): Promise<typeof t.cases.$inferSelect | undefined> {
+    return (await this.db.select().from(t.cases).where(org === undefined ? eq(t.cases.number, n) : and(eq(t.cases.number, n), eq(t.cases.org, org))))[0];
   }
 
-  async listCases(limit = 100, offset = 0): Promise<Array<typeof t.cases.$inferSelect>> {
-    return this.db.select().from(t.cases).orderBy(desc(t.cases.number)).limit(limit).offset(offset);
+  async listCases(limit = 100, offset = 0, org?: string): Promise<Array<typeof t.cases.$inferSelect>> {
+    return this.db.select().from(t.cases).where(org === undefined ? undefined : eq(t.cases.org, org)).orderBy(desc(t.cases.number)).limit(limit).offset(offset);
   }
 
   async alertsOfCase(caseId: string): Promise<Array<typeof t.alerts.$inferSelect>> {
@@ -232,7 +244,7 @@ export class Repo {
       select distinct c.number from case_observables a
       join case_observables b on b.observable_id = a.observable_id and b.case_id <> a.case_id
       join cases c on c.id = b.case_id
-      where a.case_id = ${caseId} order by c.number limit 50`);
+      where a.case_id = ${caseId} and c.org = (select org from cases where id = ${caseId}) order by c.number limit 50`);
     return ((rows as unknown as { rows: Array<{ number: number }> }).rows ?? []).map((r) => Number(r.number));
   }
 
@@ -287,6 +299,19 @@ export class Repo {
     await this.db.insert(t.notifications).values(row).onConflictDoNothing();
   }
 
+  async getKv(key: string): Promise<unknown> {
+    const rows = await this.db.select({ value: t.kv.value }).from(t.kv).where(eq(t.kv.key, key));
+    return rows[0]?.value;
+  }
+
+  async setKv(key: string, value: unknown, at: string): Promise<void> {
+    await this.db.insert(t.kv).values({ key, value, updatedAt: at }).onConflictDoUpdate({ target: t.kv.key, set: { value, updatedAt: at } });
+  }
+
+  async deleteKv(key: string): Promise<void> {
+    await this.db.delete(t.kv).where(eq(t.kv.key, key));
+  }
+
   async counts(): Promise<Record<string, number>> {
     const r = await this.db.execute<Record<string, number>>(sql`select
       (select count(*) from alerts)::int as alerts, (select count(*) from cases)::int as cases,
@@ -305,35 +330,6 @@ export class Repo {
     return this.db.select().from(t.feeds).orderBy(asc(t.feeds.name));
   }
 
-  /** Replaces a feed's indicators with its new content: entries gone from the feed are gone from lookups. */
-  async replaceFeed(feed: typeof t.feeds.$inferInsert, indicators: Indicator[]): Promise<void> {
-    const unique = dedupeBy(indicators, (i) => `${i.type}:${i.value}`);
-    await this.db.transaction(async (tx) => {
-      await tx.insert(t.feeds).values(feed).onConflictDoUpdate({ target: t.feeds.id, set: { ...feed } });
-      await tx.delete(t.indicators).where(eq(t.indicators.feedId, feed.id));
-      for (const c of chunks(unique, 1000)) {
-        await tx.insert(t.indicators).values(
-          c.map((i) => ({
-            feedId: feed.id,
-            type: i.type,
-            value: i.value,
-            tags: i.tags,
-            malware: i.malware ?? null,
-            threat: i.threat ?? null,
-            confidence: i.confidence ?? null,
-            firstSeen: i.firstSeen ?? null,
-            lastSeen: i.lastSeen ?? null,
-            validUntil: i.validUntil ?? null,
-            matchSubdomains: i.matchSubdomains ?? false,
-            reference: i.reference ?? null,
-            line: i.line,
-          })),
-        );
-      }
-    });
-  }
-
-  /** Every feed with its indicators, for building the in-memory index. */
   async loadFeedIndicators(): Promise<Array<{ name: string; indicators: Indicator[] }>> {
     const feeds = await this.listFeeds();
     const out: Array<{ name: string; indicators: Indicator[] }> = [];
