@@ -4,6 +4,8 @@ import type { Clock } from '../core/clock.js';
 import { VigilError, type InputIssue } from '../core/errors.js';
 import { contentHash, stableId } from '../core/ids.js';
 import type { Repo } from '../store/repo.js';
+import { downloadFeed, isFeedUrl, type DownloadOptions } from './feed-download.js';
+import { saveFeed } from './feed-store.js';
 import { detectFormat, getFormat, FEED_FORMATS } from './feeds/registry.js';
 
 /** Largest feed file read (a whole feed is parsed in memory). */
@@ -18,6 +20,8 @@ export interface FeedImportResult {
   indicators: number;
   issues: InputIssue[];
   unsupported: InputIssue[];
+  /** Indicators the feed listed before and no longer does: expired by this import. */
+  expired?: number;
   error?: string;
 }
 
@@ -33,27 +37,57 @@ async function filesOf(path: string): Promise<string[]> {
   return names.map((n) => join(path, n));
 }
 
+export interface ImportOptions {
+  /** Import even when the content is unchanged. */
+  force?: boolean;
+  /** Accept http(s) URLs as feed paths: only for feeds named on the command line, never from config. */
+  allowUrls?: boolean;
+  /** Largest feed accepted (default MAX_FEED_BYTES). */
+  maxBytes?: number;
+  /** Passed to the downloader (tests). */
+  download?: Omit<DownloadOptions, 'maxBytes'>;
+}
+
+async function readFeed(file: string, opts: ImportOptions): Promise<string> {
+  const max = opts.maxBytes ?? MAX_FEED_BYTES;
+  if (isFeedUrl(file)) return (await downloadFeed(file, { ...opts.download, maxBytes: max })).text;
+  const s = await stat(file);
+  if (s.size > max) throw new VigilError('VIGIL_INPUT_TOO_LARGE', `${s.size} bytes is over the ${max}-byte feed limit`, { file });
+  return readFile(file, 'utf8');
+}
+
 /**
- * Imports feed files into the store. A file whose content has not changed since its last import
- * is skipped; a changed one replaces its previous indicators. Bad lines are reported, not fatal;
- * a file that fails whole (unknown format, unreadable) is reported and the others still import.
+ * Imports feed files (or, when `allowUrls`, http(s) URLs) into the store. A feed whose content has
+ * not changed since its last import is skipped unless it has a TTL (its validity is then renewed);
+ * a changed one replaces its previous content, and indicators gone from it expire. Bad lines are
+ * reported, not fatal; a feed that fails whole (unknown format, unreadable, refused download) is
+ * reported and the others still import.
  */
 export async function importFeeds(
   repo: Repo,
   clock: Clock,
   specs: Array<{ path: string; format?: string; name?: string | undefined; ttlDays?: number | undefined }>,
-  opts: { force?: boolean } = {},
+  opts: ImportOptions = {},
 ): Promise<FeedImportResult[]> {
   const results: FeedImportResult[] = [];
   for (const spec of specs) {
-    for (const file of await filesOf(spec.path)) {
-      const base: FeedImportResult = { file, name: spec.name ?? basename(file), format: spec.format ?? 'auto', status: 'failed', indicators: 0, issues: [], unsupported: [] };
+    let files: string[];
+    if (isFeedUrl(spec.path)) {
+      if (!opts.allowUrls) {
+        results.push({ file: spec.path, name: spec.name ?? spec.path, format: spec.format ?? 'auto', status: 'failed', indicators: 0, issues: [], unsupported: [], error: 'feed URLs are downloaded only when named on the command line (vigil feeds import URL); download it and list the file instead' });
+        continue;
+      }
+      files = [spec.path];
+    } else {
+      files = await filesOf(spec.path);
+    }
+    for (const file of files) {
+      const label = isFeedUrl(file) ? new URL(file).pathname.split('/').filter(Boolean).pop() ?? new URL(file).host : basename(file);
+      const base: FeedImportResult = { file, name: spec.name ?? label, format: spec.format ?? 'auto', status: 'failed', indicators: 0, issues: [], unsupported: [] };
       try {
-        const s = await stat(file);
-        if (s.size > MAX_FEED_BYTES) throw new VigilError('VIGIL_INPUT_TOO_LARGE', `${s.size} bytes is over the ${MAX_FEED_BYTES}-byte feed limit`, { file });
-        const text = await readFile(file, 'utf8');
+        const text = await readFeed(file, opts);
         const wanted = spec.format && spec.format !== 'auto' ? spec.format : undefined;
-        const format = wanted ? getFormat(wanted) : detectFormat(text.slice(0, 64 * 1024), basename(file))?.format;
+        const format = wanted ? getFormat(wanted) : detectFormat(text.slice(0, 64 * 1024), label)?.format;
         if (!format) {
           throw new VigilError(
             'VIGIL_FEED_UNKNOWN_FORMAT',
@@ -62,15 +96,18 @@ export async function importFeeds(
           );
         }
         base.format = format.id;
-        base.name = spec.name ?? `${format.label} (${basename(file)})`;
+        base.name = spec.name ?? `${format.label} (${label})`;
         const hash = contentHash(`${format.id}\u0000${text}`);
         const previous = await repo.feedBySource(file);
-        if (!opts.force && previous && previous.contentHash === hash && previous.name === base.name) {
+        const ttlDays = spec.ttlDays ?? previous?.ttlDays ?? null;
+        if (!opts.force && !ttlDays && previous && previous.contentHash === hash && previous.name === base.name) {
           results.push({ ...base, status: 'unchanged', indicators: previous.indicatorCount });
           continue;
         }
         const parsed = format.parse(text, { file });
-        await repo.replaceFeed(
+        const now = clock.now();
+        const { expired } = await saveFeed(
+          repo.db,
           {
             id: stableId('feed', file),
             name: base.name,
@@ -79,12 +116,13 @@ export async function importFeeds(
             contentHash: hash,
             indicatorCount: parsed.indicators.length,
             issueCount: parsed.issues.length,
-            ttlDays: spec.ttlDays ?? null,
-            importedAt: clock.now().toISOString(),
+            ttlDays,
+            importedAt: now.toISOString(),
           },
           parsed.indicators,
+          now,
         );
-        results.push({ ...base, status: 'imported', indicators: parsed.indicators.length, issues: parsed.issues, unsupported: parsed.unsupported ?? [] });
+        results.push({ ...base, status: 'imported', indicators: parsed.indicators.length, issues: parsed.issues, unsupported: parsed.unsupported ?? [], ...(expired > 0 && { expired }) });
       } catch (e) {
         results.push({ ...base, error: e instanceof VigilError ? e.message : `cannot read: ${(e as Error).message}` });
       }

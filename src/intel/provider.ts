@@ -3,6 +3,9 @@ import type { Clock } from '../core/clock.js';
 import type { IntelResult, ObservableType } from '../core/types.js';
 import type { Logger } from '../core/log.js';
 import type { LocalIndex } from './local-index.js';
+import type { RemoteHttp } from './remote/http.js';
+import type { Sleep } from './remote/limiter.js';
+import type { RemoteRuntime } from './remote/runtime.js';
 
 /** What a provider may use for I/O; the composition root hands it in, tests hand in fakes. */
 export interface IntelContext {
@@ -11,6 +14,14 @@ export interface IntelContext {
   fetch: typeof fetch;
   /** The local IOC database, for the `local-feeds` provider. */
   localIndex: LocalIndex;
+  /** How waiting is done (retry backoff, quota queues); tests pass virtual time. Default: real timers. */
+  sleep?: Sleep;
+  /**
+   * Remote providers only, set by the engine per provider: the runtime every remote call goes
+   * through (quota queue, circuit breaker, timeout, retries), and HTTP over it.
+   */
+  remote?: RemoteRuntime;
+  http?: RemoteHttp;
 }
 
 export interface ObservableRef {
