@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Clock } from '../core/clock.js';
 import type { Severity } from '../core/types.js';
+import type { Secrets } from './secrets.js';
 
 /** One message to deliver, rendered once and handed to every channel. */
 export interface OutgoingNotification {
@@ -12,8 +13,13 @@ export interface OutgoingNotification {
   subject: string;
   text: string;
   html: string;
-  /** Structured summary for machine consumers (webhooks, the outbox JSON envelope). */
+  /**
+   * Structured summary for machine consumers (webhooks, the outbox JSON envelope): a
+   * `case.notification` or `case.digest` document, version 1 (src/notify/payload.ts).
+   */
   data: Record<string, unknown>;
+  /** The route's template (`standard`, `brief`, `full`); chat channels shorten their layout for `brief`. */
+  template?: string;
   attachments: Array<{ filename: string; contentType: string; content: string | Uint8Array }>;
 }
 
@@ -22,10 +28,16 @@ export interface ChannelContext {
   outDir: string;
   clock: Clock;
   fetch: typeof fetch;
+  /** Webhook URLs and passwords come from here (environment or secrets file), never from the config. */
+  secrets: Secrets;
 }
 
 export interface NotificationChannelInstance {
-  /** Delivers one notification; returns where it went (a path, a URL, a message id). */
+  /**
+   * Delivers one notification; returns where it went (a path, a URL, a message id). Throws a
+   * `DeliveryError` (src/notify/errors.ts) saying whether a retry can help and how long to wait;
+   * its message must never contain a secret.
+   */
   send(n: OutgoingNotification): Promise<{ location: string }>;
 }
 

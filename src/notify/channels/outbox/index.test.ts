@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../../core/clock.js';
 import type { NotificationChannelInstance, OutgoingNotification } from '../../channel.js';
 import { getChannel } from '../../registry.js';
+import { Secrets } from '../../secrets.js';
 import outbox, { OutboxConfig, outboxBaseName } from './index.js';
 
 let out: string;
@@ -16,7 +17,7 @@ afterEach(() => {
 });
 
 function channel(config: Record<string, unknown> = {}, at = '2025-03-14T10:00:00.000Z'): NotificationChannelInstance {
-  const inst = outbox.create(OutboxConfig.parse(config), { outDir: out, clock: fixedClock(at), fetch: (() => Promise.reject(new Error('no network'))) as typeof fetch });
+  const inst = outbox.create(OutboxConfig.parse(config), { outDir: out, clock: fixedClock(at), fetch: (() => Promise.reject(new Error('no network'))) as typeof fetch, secrets: Secrets.load({ env: {} }) });
   if ('disabled' in inst) throw new Error(inst.disabled);
   return inst;
 }
@@ -46,6 +47,7 @@ describe('outbox channel', () => {
 
   it('names files by case, severity and id', () => {
     expect(outboxBaseName(note)).toBe('case-0007-critical-12345678');
+    expect(outboxBaseName({ caseNumber: 0, severity: 'MEDIUM', id: 'ntf_digestAbCdEfGh' })).toBe('digest-medium-AbCdEfGh');
   });
 
   it('writes the JSON envelope, text, HTML and attachments under <out>/outbox', async () => {

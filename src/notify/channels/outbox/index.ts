@@ -11,7 +11,9 @@ export const OutboxConfig = z.strictObject({
 
 /** Message files are named by case, severity and id, so the same notification always lands in the same files. */
 export function outboxBaseName(n: { caseNumber: number; severity: string; id: string }): string {
-  return `case-${String(n.caseNumber).padStart(4, '0')}-${n.severity.toLowerCase()}-${n.id.slice(-8)}`;
+  // A digest is about several cases (case number 0): named as one.
+  const what = n.caseNumber > 0 ? `case-${String(n.caseNumber).padStart(4, '0')}` : 'digest';
+  return `${what}-${n.severity.toLowerCase()}-${n.id.slice(-8)}`;
 }
 
 export default defineNotificationChannel({
