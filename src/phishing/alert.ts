@@ -1,0 +1,63 @@
+import { alertId } from '../core/ids.js';
+import type { Alert } from '../core/types.js';
+import { observablesOf } from './iocs.js';
+import { verdictRank, type PhishReport } from './types.js';
+
+/** The verdicts that open a case: `phishing` or worse. */
+export function opensCase(r: PhishReport): boolean {
+  return verdictRank(r.verdict) >= verdictRank('phishing');
+}
+
+const TECHNIQUES = {
+  attachment: { id: 'T1566.001', name: 'Phishing: Spearphishing Attachment' },
+  link: { id: 'T1566.002', name: 'Phishing: Spearphishing Link' },
+  generic: { id: 'T1566', name: 'Phishing' },
+} as const;
+
+/**
+ * A core Alert for the pipeline (source `email`). Its id is stable: derived from the Message-ID, or
+ * from the file's SHA-256 when the message has none, so analysing the same mail twice adds nothing.
+ * The rule is `phishing.<verdict>` on the generic 0–100 scale with the score as its level, the host
+ * is the first recipient (or `mail`), and the observables are the message's indicators with their roles.
+ */
+export function phishAlert(r: PhishReport, opts: { sha256: string; now: string }): Alert {
+  const h = r.headers;
+  const sourceRef = h.messageId ? `message-id:${h.messageId.replace(/^<|>$/g, '')}` : `sha256:${opts.sha256}`;
+  const techniques: Array<{ id: string; name: string }> = [];
+  if (r.findings.some((f) => f.id.startsWith('attachment.') && f.weight > 0)) techniques.push(TECHNIQUES.attachment);
+  if (r.findings.some((f) => (f.id.startsWith('link.') || f.id.startsWith('html.form')) && f.weight > 0) || r.links.length > 0) techniques.push(TECHNIQUES.link);
+  if (techniques.length === 0) techniques.push(TECHNIQUES.generic);
+  const recipient = h.to.find((m) => m.address.includes('@'))?.address.toLowerCase() ?? h.deliveredTo?.toLowerCase();
+  const from = h.from ? (h.from.name ? `${h.from.name} <${h.from.address}>` : h.from.address) : 'unknown sender';
+  const firstStamp = r.hops.find((x) => x.date)?.date;
+  const top = r.findings.filter((f) => f.weight > 0).slice(0, 8);
+  return {
+    id: alertId('email', sourceRef),
+    source: 'email',
+    sourceRef,
+    time: h.dateIso ?? firstStamp ?? opts.now,
+    title: `${r.verdict === 'malicious' ? 'Malicious e-mail' : 'Phishing e-mail'} "${(h.subject || '(no subject)').slice(0, 120)}" from ${from.slice(0, 120)}`,
+    description: [`Verdict ${r.verdict}, score ${r.score}/100 (${r.file}).`, ...top.map((f) => `+${f.weight} ${f.id}: ${f.message}`)].join('\n'),
+    rule: {
+      id: `phishing.${r.verdict}`,
+      level: r.score,
+      scale: 'generic',
+      groups: ['phishing', `phishing.${r.verdict}`, ...new Set(top.map((f) => f.id.split('.')[0]!))],
+      mitre: { ids: techniques.map((t) => t.id), tactics: ['Initial Access'], techniques: techniques.map((t) => t.name) },
+    },
+    host: { name: recipient ?? 'mail' },
+    observables: observablesOf(r),
+    raw: {
+      file: r.file,
+      verdict: r.verdict,
+      score: r.score,
+      findings: r.findings,
+      headers: { from: h.from, replyTo: h.replyTo, returnPath: h.returnPath, to: h.to.slice(0, 20), subject: h.subject, date: h.date, messageId: h.messageId },
+      auth: { spf: r.auth.spf, dkim: r.auth.dkim, dmarc: r.auth.dmarc, arc: r.auth.arc, verification: r.auth.verification },
+      hops: r.hops,
+      links: r.links.slice(0, 50),
+      attachments: r.attachments.map(({ entries, ...a }) => ({ ...a, entries: entries?.slice(0, 50) })),
+      sha256: opts.sha256,
+    },
+  };
+}
