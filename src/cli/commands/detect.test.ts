@@ -82,6 +82,6 @@ describe('vigil detect', () => {
     ]);
     expect(lines[0]!['rule']).toEqual({ id: '7b0b4a3e-2f1c-4d7e-9a51-1f0c2b3d4e5f', title: 'Whoami Execution', level: 'high', tags: ['attack.discovery', 'attack.t1033'] });
     expect(lines[2]!['event']).toMatchObject({ group: { Computer: 'ws1' }, value: 2 });
-    expect(err.join('')).toContain('3 events, 1 rules loaded (0 invalid, 1 unsupported), 3 matches');
+    expect(err.join('')).toContain('3 events, 1 rules loaded (0 invalid, 1 unsupported), 1 correlation rules, 3 matches');
   });
 });

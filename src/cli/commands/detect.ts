@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { VigilError } from '../../core/errors.js';
-import { CorrelationEngine, SigmaEngine, eventTimestamp, loadPipelines, formatSigmaIssue, parseEventStream, type SigmaIssue, type SigmaLoadResult } from '../../detect/index.js';
+import { CorrelationEngine, SigmaEngine, loadPipelines, formatSigmaIssue, parseEventStream, type SigmaIssue, type SigmaLoadResult } from '../../detect/index.js';
+import { DetectionStage } from '../../detect/stage.js';
+import type { NormalizedAlert } from '../../sources/source.js';
 import { printJson, reportError, table, readInput } from '../output.js';
 
 function splitDirs(v: string, prev: string[] = []): string[] {
@@ -39,8 +41,67 @@ function load(dirs: string[], opts: { placeholder?: Record<string, string[]>; pi
 export function detectCommand(): Command {
   const detect = new Command('detect').description('Sigma detection: check rule folders and run rules over events');
 
+  detect.addCommand(lintCommand());
+
   detect
-    .command('lint')
+    .command('run', { isDefault: true })
+    .description('Run Sigma rules over events (JSON lines, a JSON array or concatenated JSON objects) and print the matches')
+    .requiredOption('-r, --rules <dirs>', 'rule files or folders, comma-separated (repeatable)', splitDirs)
+    .argument('[events...]', 'event files; - or nothing for stdin')
+    .option('--json', 'one JSON line per match: {rule, type, event, timestamp}')
+    .option('--placeholder <name=values>', 'values for an expand placeholder (repeatable)', collectPlaceholder)
+    .option('-p, --pipeline <file>', 'field-mapping pipeline YAML (repeatable; later files win)', collectFile)
+    .action(async (files: string[], opts: { rules: string[]; json?: boolean; placeholder?: Record<string, string[]>; pipeline?: string[] }) => {
+      try {
+        if (opts.rules.length === 0) throw new VigilError('VIGIL_INPUT_INVALID', '--rules: give at least one rules file or folder', { field: 'rules' });
+        const stage = DetectionStage.load({ rules: opts.rules, ...(opts.pipeline && { pipelines: opts.pipeline }), ...(opts.placeholder && { placeholders: opts.placeholder }) });
+        for (const i of stage.issues) process.stderr.write(`vigil: ${formatSigmaIssue(i)}\n`);
+        let unreadable = 0;
+        let matches = 0;
+        const rows: string[][] = [];
+        const print = (found: NormalizedAlert[], where: string): void => {
+          for (const a of found) {
+            matches++;
+            const raw = a.raw as { type: 'detection' | 'correlation'; rule: { id: string; title: string; level: string; type?: string }; event?: unknown; group?: Record<string, unknown>; value?: number; rules?: string[]; first?: number; last?: number };
+            const meta = raw.type === 'detection' ? stage.sigma.rules.find((r) => r.id === raw.rule.id) : stage.correlation.rules.find((r) => r.meta.id === raw.rule.id)?.meta;
+            const rule = { id: raw.rule.id, title: raw.rule.title, level: raw.rule.level, tags: meta?.tags ?? [] };
+            if (raw.type === 'detection') {
+              if (opts.json) process.stdout.write(`${JSON.stringify({ rule, type: 'detection', event: raw.event, timestamp: a.time })}\n`);
+              else rows.push([a.time, raw.rule.level, raw.rule.title, where]);
+            } else {
+              const summary = { group: raw.group, value: raw.value, rules: raw.rules, first: new Date(raw.first!).toISOString(), last: new Date(raw.last!).toISOString() };
+              if (opts.json) process.stdout.write(`${JSON.stringify({ rule, type: 'correlation', event: summary, timestamp: summary.last })}\n`);
+              else rows.push([summary.last, raw.rule.level, `${raw.rule.title.replace(/ \(.*\)$/, '')} [${raw.rule.type} ${raw.value}]`, JSON.stringify(raw.group)]);
+            }
+          }
+        };
+        for (const file of files.length ? files : ['-']) {
+          const { events: evs, errors } = parseEventStream(await readInput(file));
+          for (const err of errors) process.stderr.write(`vigil: ${file}:${err.line}: ${err.reason}\n`);
+          unreadable += errors.length;
+          for (const ev of evs) print(stage.detect(ev, Date.now()).alerts, `${file}#${stage.events}`);
+        }
+        // The input has ended: windows judged at their close are closed now.
+        print(stage.close(Number.POSITIVE_INFINITY).alerts, 'end of input');
+        if (!opts.json && rows.length) process.stdout.write(`${table([['time', 'level', 'rule', 'event'], ...rows])}\n`);
+        const counts = countIssues(stage.issues);
+        process.stderr.write(
+          `${stage.events} events, ${stage.sigma.rules.length} rules loaded (${counts.invalid} invalid, ${counts.unsupported} unsupported)` +
+            `${stage.correlation.rules.length ? `, ${stage.correlation.rules.length} correlation rules` : ''}, ${matches} matches` +
+            `${unreadable ? `, ${unreadable} unreadable events` : ''}\n`,
+        );
+        process.exitCode = unreadable ? 2 : 0;
+      } catch (e) {
+        process.exitCode = reportError(e, opts.json);
+      }
+    });
+
+  return detect;
+}
+
+/** `vigil detect lint DIR…`, also reachable as `vigil rules lint DIR…`. */
+function lintCommand(): Command {
+  return new Command('lint')
     .description('Load Sigma rules and list each invalid or unsupported rule with file:line and the reason')
     .argument('<paths...>', 'rule files or folders (searched recursively for .yml/.yaml)')
     .option('--json', 'print one JSON document: counts and issues')
@@ -69,67 +130,8 @@ export function detectCommand(): Command {
         process.exitCode = reportError(e, opts.json);
       }
     });
+}
 
-  detect
-    .command('run')
-    .description('Run Sigma rules over events (JSON lines, a JSON array or concatenated JSON objects) and print the matches')
-    .requiredOption('-r, --rules <dirs>', 'rule files or folders, comma-separated (repeatable)', splitDirs)
-    .argument('[events...]', 'event files; - or nothing for stdin')
-    .option('--json', 'one JSON line per match: {rule, type, event, timestamp}')
-    .option('--placeholder <name=values>', 'values for an expand placeholder (repeatable)', collectPlaceholder)
-    .option('-p, --pipeline <file>', 'field-mapping pipeline YAML (repeatable; later files win)', collectFile)
-    .action(async (files: string[], opts: { rules: string[]; json?: boolean; placeholder?: Record<string, string[]>; pipeline?: string[] }) => {
-      try {
-        const { engine, issues: ruleIssues, correlations: corrDocs } = load(opts.rules, opts);
-        const { engine: corr, issues: corrIssues } = CorrelationEngine.fromDocuments(corrDocs, engine.rules);
-        const issues = [...ruleIssues, ...corrIssues];
-        const hidden = corr.suppressed();
-        for (const i of issues) process.stderr.write(`vigil: ${formatSigmaIssue(i)}\n`);
-        let events = 0;
-        let matches = 0;
-        let unreadable = 0;
-        const rows: string[][] = [];
-        for (const file of files.length ? files : ['-']) {
-          const { events: evs, errors } = parseEventStream(await readInput(file));
-          for (const err of errors) process.stderr.write(`vigil: ${file}:${err.line}: ${err.reason}\n`);
-          unreadable += errors.length;
-          for (const ev of evs) {
-            events++;
-            const prepared = engine.prepareEvent(ev);
-            const found = engine.matchFields(prepared.fields, prepared.logsource);
-            const t = eventTimestamp(ev) ?? Date.now();
-            const timestamp = new Date(t).toISOString();
-            for (const m of found) {
-              // Rules that only feed a correlation (generate: false) do not alert on their own.
-              if (hidden.has(m.id)) continue;
-              matches++;
-              if (opts.json) {
-                const rule = { id: m.id, title: m.title, level: m.level, tags: m.tags };
-                process.stdout.write(`${JSON.stringify({ rule, type: 'detection', event: ev, timestamp })}\n`);
-              } else rows.push([timestamp, m.level, m.title, `${file}#${events}`]);
-            }
-            for (const c of corr.process(found, prepared.fields, t)) {
-              if (hidden.has(c.rule.id)) continue;
-              matches++;
-              const summary = { group: c.group, value: c.value, rules: c.rules, first: new Date(c.first).toISOString(), last: new Date(c.last).toISOString() };
-              if (opts.json) {
-                const rule = { id: c.rule.id, title: c.rule.title, level: c.rule.level, tags: c.rule.tags };
-                process.stdout.write(`${JSON.stringify({ rule, type: 'correlation', event: summary, timestamp: summary.last })}\n`);
-              } else rows.push([summary.last, c.rule.level, `${c.rule.title} [${c.rule.type} ${c.value}]`, JSON.stringify(c.group)]);
-            }
-          }
-        }
-        if (!opts.json && rows.length) process.stdout.write(`${table([['time', 'level', 'rule', 'event'], ...rows])}\n`);
-        const counts = countIssues(issues);
-        process.stderr.write(
-          `${events} events, ${engine.rules.length} rules loaded (${counts.invalid} invalid, ${counts.unsupported} unsupported), ${matches} matches` +
-            `${unreadable ? `, ${unreadable} unreadable events` : ''}\n`,
-        );
-        process.exitCode = unreadable ? 2 : 0;
-      } catch (e) {
-        process.exitCode = reportError(e, opts.json);
-      }
-    });
-
-  return detect;
+export function rulesCommand(): Command {
+  return new Command('rules').description('Sigma rule folders (same as `vigil detect lint`)').addCommand(lintCommand());
 }

@@ -203,17 +203,107 @@ correlation:
 });
 
 describe('correlation rule problems', () => {
-  it('reports unknown references, types and upper-bound-only conditions with file:line', () => {
+  it('reports unknown references, types and upper-bound-only ordered chains with file:line', () => {
     const { correlations, engine } = SigmaEngine.fromYaml(
-      `${BASE}---\ntitle: Bad ref\ncorrelation:\n    type: event_count\n    rules: nope\n    timespan: 1m\n    condition:\n        gte: 2\n---\ntitle: Bad type\ncorrelation:\n    type: value_percentile\n    rules: recon\n    timespan: 1m\n---\ntitle: Upper bound\ncorrelation:\n    type: event_count\n    rules: recon\n    timespan: 1m\n    condition:\n        lt: 2\n---\ntitle: Bad span\ncorrelation:\n    type: event_count\n    rules: recon\n    timespan: 1 hour\n    condition:\n        gte: 2\n`,
+      `${BASE}---\ntitle: Bad ref\ncorrelation:\n    type: event_count\n    rules: nope\n    timespan: 1m\n    condition:\n        gte: 2\n---\ntitle: Bad type\ncorrelation:\n    type: value_median\n    rules: recon\n    timespan: 1m\n---\ntitle: Upper bound in order\ncorrelation:\n    type: temporal_ordered\n    rules: [recon, failed_logon]\n    timespan: 1m\n    condition:\n        lt: 2\n---\ntitle: Bad span\ncorrelation:\n    type: event_count\n    rules: recon\n    timespan: 1 hour\n    condition:\n        gte: 2\n`,
       'bad.yml',
     );
     const { issues } = CorrelationEngine.fromDocuments(correlations, engine.rules);
     expect(issues.map((i) => [i.line, i.kind, i.reason.slice(0, 30)])).toEqual([
-      [41, 'unsupported', 'correlation type "value_percen'],
-      [51, 'unsupported', 'conditions with only an upper '],
+      [41, 'unsupported', 'correlation type "value_median'],
+      [51, 'unsupported', 'temporal_ordered needs a lower'],
       [57, 'invalid', 'timespan must be a number and '],
       [34, 'invalid', 'unknown rule(s): nope'],
     ]);
+  });
+});
+
+describe('upper-bound conditions are judged when the window closes', () => {
+  const rule = `title: Too few heartbeats
+id: c0000000-0000-4000-8000-000000000010
+correlation:
+    type: event_count
+    rules: recon
+    group-by: [Host]
+    timespan: 10s
+    condition:
+        lt: 3
+`;
+  it('fires for a window that ended with fewer events than the bound, not for one that reached it', () => {
+    const { feed, engine, issues } = setup(rule);
+    expect(issues).toEqual([]);
+    expect(feed({ Cmd: 'whoami', Host: 'quiet' }, 0)).toEqual([]);
+    for (let i = 0; i < 3; i++) expect(feed({ Cmd: 'whoami', Host: 'busy' }, i * s)).toEqual([]);
+    // Nothing is decided while the windows are open.
+    expect(engine.advance(9 * s)).toEqual([]);
+    const closed = engine.advance(10 * s);
+    expect(closed.map((c) => [c.group, c.value, c.first, c.last])).toEqual([[{ Host: 'quiet' }, 1, 0, 10 * s]]);
+    expect(engine.groupCount).toBe(0);
+  });
+
+  it('an event after the window ends starts the next window and closes the previous one', () => {
+    const { feed } = setup(rule);
+    expect(feed({ Cmd: 'whoami', Host: 'h' }, 0)).toEqual([]);
+    const next = feed({ Cmd: 'whoami', Host: 'h' }, 12 * s);
+    expect(next.map((c) => [c.value, c.first])).toEqual([[1, 0]]);
+  });
+
+  it('waits for late events when lateness is configured', () => {
+    const { feed, engine } = setup(rule, { latenessMs: 5 * s });
+    feed({ Cmd: 'whoami', Host: 'h' }, 0);
+    expect(engine.advance(12 * s)).toEqual([]);
+    feed({ Cmd: 'whoami', Host: 'h' }, 9 * s);
+    feed({ Cmd: 'whoami', Host: 'h' }, 8 * s);
+    // Three events by the close: the bound is not met, so nothing fires.
+    expect(engine.advance(16 * s)).toEqual([]);
+  });
+});
+
+describe('value_percentile', () => {
+  it('fires when the value is rarer in its group than the bound, keeping the baseline', () => {
+    const { feed, issues } = setup(`title: Rare process on a host
+id: c0000000-0000-4000-8000-000000000011
+correlation:
+    type: value_percentile
+    rules: recon
+    group-by: [Host]
+    timespan: 1h
+    condition:
+        field: Image
+        lte: 7
+`);
+    expect(issues).toEqual([]);
+    for (let i = 0; i < 30; i++) expect(feed({ Cmd: 'whoami', Host: 'h', Image: 'svchost.exe' }, i * s)).toEqual([]);
+    const rare = feed({ Cmd: 'whoami', Host: 'h', Image: 'mimikatz.exe' }, 31 * s);
+    expect(rare).toHaveLength(1);
+    expect(rare[0]!.value).toBeCloseTo((1 / 31) * 100, 5);
+    // Another host has no baseline yet: its first value is 100% of what it saw.
+    expect(feed({ Cmd: 'whoami', Host: 'other', Image: 'mimikatz.exe' }, 32 * s)).toEqual([]);
+    // The same value again is still rare (2 of 32), and the state was not reset by firing.
+    expect(feed({ Cmd: 'whoami', Host: 'h', Image: 'mimikatz.exe' }, 33 * s)[0]!.value).toBeCloseTo((2 / 32) * 100, 5);
+  });
+});
+
+describe('snapshot and restore', () => {
+  it('a restarted engine resumes open windows', () => {
+    const rule = `title: Brute force
+id: c0000000-0000-4000-8000-000000000012
+correlation:
+    type: event_count
+    rules: failed_logon
+    group-by: [User]
+    timespan: 10s
+    condition:
+        gte: 3
+`;
+    const a = setup(rule);
+    a.feed({ Outcome: 'failure', User: 'bob' }, 0);
+    a.feed({ Outcome: 'failure', User: 'bob' }, s);
+    const saved = JSON.parse(JSON.stringify(a.engine.snapshot()));
+    const b = setup(rule);
+    expect(b.engine.restore(saved)).toBe(1);
+    expect(b.feed({ Outcome: 'failure', User: 'bob' }, 2 * s).map((c) => c.value)).toEqual([3]);
+    // A fresh engine without the snapshot would not have fired.
+    expect(setup(rule).feed({ Outcome: 'failure', User: 'bob' }, 2 * s)).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import { mitreFromTags } from '../sigma/mitre.js';
 import { SIGMA_LEVELS, type SigmaIssue, type SigmaLevel, type SigmaRuleMeta } from '../sigma/types.js';
 
 /** Correlation types this engine runs. */
-export const CORRELATION_TYPES = ['event_count', 'value_count', 'temporal', 'temporal_ordered', 'value_sum', 'value_avg'] as const;
+export const CORRELATION_TYPES = ['event_count', 'value_count', 'temporal', 'temporal_ordered', 'value_sum', 'value_avg', 'value_percentile'] as const;
 export type CorrelationType = (typeof CORRELATION_TYPES)[number];
 
 const OPS = ['gt', 'gte', 'lt', 'lte', 'eq', 'neq'] as const;
@@ -68,6 +68,30 @@ export interface CorrelationOptions {
   maxGroupsPerRule?: number;
   /** Entries (timestamps / values) kept per group. Default 10,000. */
   maxEntriesPerGroup?: number;
+  /**
+   * How late an event may arrive (ms) and still count: windows judged at their close (upper-bound
+   * conditions) are closed this long after their end. Default 0.
+   */
+  latenessMs?: number;
+}
+
+/** The engine's state as plain JSON, so a restarted process resumes its windows. */
+export interface CorrelationSnapshot {
+  version: 1;
+  rules: Array<{ id: string; groups: Array<[string, SerializedGroup]> }>;
+}
+
+interface SerializedGroup {
+  values: Record<string, string | null>;
+  latest: number;
+  start?: number;
+  times?: number[];
+  nums?: number[];
+  vals?: string[];
+  distinct?: Array<[string, number]>;
+  seen?: Array<[string, number]>;
+  steps?: number[];
+  rules: string[];
 }
 
 interface Condition {
@@ -88,6 +112,13 @@ interface CorrRule {
   cond: Condition;
   generate: boolean;
   groups: Map<string, Group>;
+  /**
+   * Upper-bound conditions (lt, lte, neq only) cannot be decided when an event arrives — fewer
+   * than five so far may still become five — so their windows are tumbling and judged at close.
+   */
+  atClose: boolean;
+  /** atClose rules: windows in the order they close (lazy: a stale entry is skipped). */
+  closing: Array<{ at: number; key: string; grp: Group }>;
 }
 
 // Only the structure the rule's type uses is allocated: groups are the unit of memory.
@@ -104,6 +135,11 @@ interface Group {
   seen?: Map<string, number>;
   /** temporal_ordered: step index → start time of the latest in-order chain reaching it. */
   steps?: number[];
+  /** value_percentile: the field value of each event in `times`, and how often each occurs. */
+  vals?: string[];
+  counts?: Map<string, number>;
+  /** atClose rules: the time the group's tumbling window opened. */
+  start?: number;
   rules: string[];
 }
 
@@ -133,6 +169,8 @@ export class CorrelationEngine {
   evictedGroups = 0;
   /** Events older than their group's window (latest time − timespan) when they arrived. */
   lateDropped = 0;
+  private readonly lateness: number;
+  private readonly atCloseRules: CorrRule[];
 
   private constructor(
     readonly rules: readonly CorrRule[],
@@ -140,6 +178,8 @@ export class CorrelationEngine {
   ) {
     this.maxGroups = opts.maxGroupsPerRule ?? 100_000;
     this.maxEntries = opts.maxEntriesPerGroup ?? 10_000;
+    this.lateness = opts.latenessMs ?? 0;
+    this.atCloseRules = rules.filter((r) => r.atClose);
     for (const r of rules) {
       for (const s of r.sources) {
         const list = this.byRule.get(s) ?? [];
@@ -184,11 +224,11 @@ export class CorrelationEngine {
         if (type === 'temporal' || type === 'temporal_ordered') cond.tests.push(['gte', new Set(refs).size]);
         else return bad('condition needs a comparison (gt, gte, lt, lte, eq or neq)', 'correlation.condition');
       }
-      // A stream decides when an event arrives; a pure upper bound could only be decided when a window closes.
-      if (!cond.tests.some(([op]) => op === 'gt' || op === 'gte' || op === 'eq')) {
-        return bad('conditions with only an upper bound (lt, lte, neq) need window-close evaluation, which is not supported', 'correlation.condition');
-      }
-      if ((type === 'value_count' || type === 'value_sum' || type === 'value_avg') && !cond.field) return bad(`${type} needs condition.field`, 'correlation.condition');
+      // A percentile is decided per arriving value; other upper bounds only when the window closes.
+      const atClose = type !== 'value_percentile' && !cond.tests.some(([op]) => op === 'gt' || op === 'gte' || op === 'eq');
+      if (atClose && type === 'temporal_ordered') return bad('temporal_ordered needs a lower bound (gt, gte or eq)', 'correlation.condition');
+      if ((type === 'value_count' || type === 'value_sum' || type === 'value_avg' || type === 'value_percentile') && !cond.field) return bad(`${type} needs condition.field`, 'correlation.condition');
+      if (type === 'value_percentile' && cond.tests.some(([, n]) => n < 0 || n > 100)) return bad('value_percentile compares with a percentage between 0 and 100', 'correlation.condition');
       const tags = r.tags ?? [];
       parsed.push({
         meta: Object.freeze({
@@ -212,6 +252,8 @@ export class CorrelationEngine {
         cond,
         generate: c.generate ?? r.generate ?? false,
         groups: new Map(),
+        atClose,
+        closing: [],
       });
     });
     // Resolve references by id or name, across detection and correlation rules (for chains).
@@ -254,11 +296,130 @@ export class CorrelationEngine {
    */
   process(matched: ReadonlyArray<{ id: string; name?: string | undefined }>, fields: Record<string, unknown>, time: number): CorrelationMatch[] {
     const out: CorrelationMatch[] = [];
+    if (this.atCloseRules.length) this.closeDue(time, out);
     for (let i = 0; i < matched.length; i++) {
       const m = matched[i]!;
       if (this.byRule.has(m.id)) this.feed(m.id, m.name, fields, time, out, 0);
     }
     return out;
+  }
+
+  /**
+   * Moves time forward without an event (a clock tick in a server, or the end of a batch with
+   * `Infinity`): windows of upper-bound rules that ended by `now` are judged and may fire.
+   */
+  advance(now: number): CorrelationMatch[] {
+    const out: CorrelationMatch[] = [];
+    if (this.atCloseRules.length) this.closeDue(now, out);
+    return out;
+  }
+
+  private closeDue(now: number, out: CorrelationMatch[]): void {
+    const limit = now - this.lateness;
+    for (const c of this.atCloseRules) {
+      const q = c.closing;
+      let n = 0;
+      while (n < q.length && q[n]!.at <= limit) {
+        const { key, grp } = q[n++]!;
+        // Stale entry: the group was evicted or restarted since.
+        if (c.groups.get(key) !== grp) continue;
+        const fired = this.judge(c, key, grp);
+        if (!fired) continue;
+        out.push(fired);
+        this.feed(c.meta.id, c.meta.name, fired.group, fired.last, out, 1);
+      }
+      if (n) q.splice(0, n);
+    }
+  }
+
+  /** Ends an upper-bound rule's window: the group goes, and fires when its aggregate holds. */
+  private judge(c: CorrRule, key: string, grp: Group): CorrelationMatch | undefined {
+    c.groups.delete(key);
+    const value = this.valueOf(c, grp);
+    if (value === undefined || !holds(c.cond, value)) return undefined;
+    return { rule: c.meta, type: 'correlation', group: grp.values, value, rules: grp.rules, first: grp.start!, last: grp.start! + c.span };
+  }
+
+  /** The aggregate of a group's current window, for judging it at close. */
+  private valueOf(c: CorrRule, grp: Group): number | undefined {
+    switch (c.type) {
+      case 'event_count':
+        return grp.times?.length ?? 0;
+      case 'value_sum':
+      case 'value_avg': {
+        const nums = grp.nums ?? [];
+        if (!nums.length) return c.type === 'value_sum' ? 0 : undefined;
+        let sum = 0;
+        for (const x of nums) sum += x;
+        return c.type === 'value_sum' ? sum : sum / nums.length;
+      }
+      case 'value_count':
+        return grp.distinct?.size ?? 0;
+      case 'temporal':
+        return grp.seen?.size ?? 0;
+      default:
+        return undefined;
+    }
+  }
+
+  /** The whole state as JSON-safe data (see `restore`). */
+  snapshot(): CorrelationSnapshot {
+    return {
+      version: 1,
+      rules: this.rules.map((r) => ({
+        id: r.meta.id,
+        groups: [...r.groups].map(([k, g]): [string, SerializedGroup] => [
+          k,
+          {
+            values: { ...g.values },
+            latest: g.latest,
+            rules: [...g.rules],
+            ...(g.start !== undefined && { start: g.start }),
+            ...(g.times && { times: [...g.times] }),
+            ...(g.nums && { nums: [...g.nums] }),
+            ...(g.vals && { vals: [...g.vals] }),
+            ...(g.distinct && { distinct: [...g.distinct] }),
+            ...(g.seen && { seen: [...g.seen] }),
+            ...(g.steps && { steps: [...g.steps] }),
+          },
+        ]),
+      })),
+    };
+  }
+
+  /**
+   * Loads state saved by `snapshot`. Groups of rules that no longer exist are dropped; returns the
+   * number of groups restored.
+   */
+  restore(s: CorrelationSnapshot): number {
+    if (!s || s.version !== 1 || !Array.isArray(s.rules)) return 0;
+    const byId = new Map(this.rules.map((r) => [r.meta.id, r]));
+    let n = 0;
+    for (const saved of s.rules) {
+      const r = byId.get(saved.id);
+      if (!r) continue;
+      r.groups.clear();
+      r.closing.length = 0;
+      for (const [key, g] of saved.groups) {
+        const grp: Group = { values: Object.freeze({ ...g.values }), latest: g.latest, rules: [...g.rules] };
+        if (g.start !== undefined) grp.start = g.start;
+        if (g.times) grp.times = [...g.times];
+        if (g.nums) grp.nums = [...g.nums];
+        if (g.vals) {
+          grp.vals = [...g.vals];
+          grp.counts = new Map();
+          for (const v of grp.vals) grp.counts.set(v, (grp.counts.get(v) ?? 0) + 1);
+        }
+        if (g.distinct) grp.distinct = new Map(g.distinct);
+        if (g.seen) grp.seen = new Map(g.seen);
+        if (g.steps) grp.steps = [...g.steps];
+        r.groups.set(key, grp);
+        if (r.atClose && grp.start !== undefined) r.closing.push({ at: grp.start + r.span, key, grp });
+        n++;
+      }
+      r.closing.sort((a, b) => a.at - b.at);
+    }
+    return n;
   }
 
   /** Groups currently held across all rules. */
@@ -294,6 +455,12 @@ export class CorrelationEngine {
       key += i ? `\u0001${v ?? '\u0000'}` : (v ?? '\u0000');
     }
     let grp = c.groups.get(key);
+    let closed: CorrelationMatch | undefined;
+    if (grp && c.atClose && t >= grp.start! + c.span) {
+      // Past the end of a window still waiting for late events: judge it now, start the next one.
+      closed = this.judge(c, key, grp);
+      grp = undefined;
+    }
     if (!grp) {
       const values: Record<string, string | null> = {};
       for (const g of gb) values[g] = readField(fields, this.groupField(c, g, ruleId, ruleName));
@@ -305,6 +472,15 @@ export class CorrelationEngine {
         this.evictedGroups++;
       }
       c.groups.set(key, grp);
+      if (c.atClose) {
+        grp.start = t;
+        c.closing.push({ at: t + c.span, key, grp });
+      }
+    }
+    if (c.atClose && grp.start !== undefined && t < grp.start) {
+      // Before its window opened: a late event for a window already judged.
+      this.lateDropped++;
+      return undefined;
     }
     // Out-of-order events count when they still fall inside the window ending at the latest time.
     if (t > grp.latest) grp.latest = t;
@@ -389,6 +565,36 @@ export class CorrelationEngine {
         value = seen.size;
         break;
       }
+      case 'value_percentile': {
+        // The share (in percent) of the group's events in the window that carry this event's value.
+        const v = readField(fields, c.cond.field!);
+        if (v === null) return undefined;
+        const times = (grp.times ??= []);
+        const vals = (grp.vals ??= []);
+        const counts = (grp.counts ??= new Map());
+        let at = times.length;
+        while (at > 0 && times[at - 1]! > t) at--;
+        times.splice(at, 0, t);
+        vals.splice(at, 0, v);
+        counts.set(v, (counts.get(v) ?? 0) + 1);
+        let drop = 0;
+        while (drop < times.length && times[drop]! < from) drop++;
+        if (times.length - drop > this.maxEntries) drop = times.length - this.maxEntries;
+        for (let i = 0; i < drop; i++) {
+          const old = vals[i]!;
+          const k = counts.get(old)! - 1;
+          if (k) counts.set(old, k);
+          else counts.delete(old);
+        }
+        if (drop) {
+          times.splice(0, drop);
+          vals.splice(0, drop);
+        }
+        first = times[0]!;
+        value = ((counts.get(v) ?? 0) / times.length) * 100;
+        // The baseline is the point of the rule: firing does not reset it.
+        return holds(c.cond, value) ? { rule: c.meta, type: 'correlation', group: grp.values, value, rules: [...grp.rules], first, last: t } : undefined;
+      }
       case 'temporal_ordered': {
         // steps[i] = start time of the most recent in-order chain that has reached step i.
         const steps = (grp.steps ??= []);
@@ -407,6 +613,7 @@ export class CorrelationEngine {
         break;
       }
     }
+    if (c.atClose) return closed;
     if (!holds(c.cond, value)) return undefined;
     // Fire once per threshold crossing: the group starts afresh (state cleared in place, so a busy
     // group does not pay for being removed and re-created).

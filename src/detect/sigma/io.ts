@@ -10,19 +10,23 @@ export function formatSigmaIssue(i: SigmaIssue): string {
  * Reads events from text holding JSON lines, a JSON array, or JSON objects simply concatenated
  * (as Windows event exports often are). Malformed stretches are reported by line and skipped.
  */
-export function parseEventStream(text: string): { events: Record<string, unknown>[]; errors: { line: number; reason: string }[] } {
+export function parseEventStream(text: string): { events: Record<string, unknown>[]; errors: { line: number; reason: string }[]; lines: number[] } {
   const events: Record<string, unknown>[] = [];
   const errors: { line: number; reason: string }[] = [];
+  /** The line each event starts on (for a JSON array: its index, 1-based). */
+  const lines: number[] = [];
   const trimmed = text.trimStart();
   if (trimmed.startsWith('[')) {
     try {
       const arr: unknown = JSON.parse(trimmed);
       if (Array.isArray(arr)) {
         arr.forEach((e, i) => {
-          if (e && typeof e === 'object' && !Array.isArray(e)) events.push(e as Record<string, unknown>);
-          else errors.push({ line: 1, reason: `array item ${i} is not an object` });
+          if (e && typeof e === 'object' && !Array.isArray(e)) {
+            events.push(e as Record<string, unknown>);
+            lines.push(i + 1);
+          } else errors.push({ line: 1, reason: `array item ${i} is not an object` });
         });
-        return { events, errors };
+        return { events, errors, lines };
       }
     } catch {
       // Not one array after all: fall through to the streaming reader.
@@ -70,11 +74,12 @@ export function parseEventStream(text: string): { events: Record<string, unknown
     try {
       const v: unknown = JSON.parse(chunk);
       events.push(v as Record<string, unknown>);
+      lines.push(startLine);
     } catch (e) {
       errors.push({ line: startLine, reason: `invalid JSON: ${(e as Error).message}` });
     }
   }
-  return { events, errors };
+  return { events, errors, lines };
 }
 
 /**

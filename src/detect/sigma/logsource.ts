@@ -184,6 +184,7 @@ function upperFirst(s: string): string {
  * fields stay reachable by dotted names) with no logsource.
  */
 export function prepareEvent(event: Record<string, unknown>): PreparedEvent {
+  if (typeof event['event_type'] === 'string' && ('src_ip' in event || 'dest_ip' in event)) return prepareEve(event);
   const ev = event['Event'];
   if (ev && typeof ev === 'object' && !Array.isArray(ev) && 'System' in ev) {
     const fields = flattenWindowsExport(event as { Event: Record<string, unknown> });
@@ -248,4 +249,60 @@ export function logsourceKey(ev: EventLogsource): string {
   const norm = (v: string | readonly string[] | undefined): string =>
     v === undefined ? '' : (typeof v === 'string' ? [v] : [...v]).map((x) => x.toLowerCase()).sort().join(',');
   return `${(ev.product ?? '').toLowerCase()}|${norm(ev.category)}|${norm(ev.service)}`;
+}
+
+// Suricata EVE event types → Sigma's generic network categories (taxonomy appendix).
+const EVE_CATEGORIES: Record<string, string[]> = {
+  dns: ['dns'],
+  http: ['proxy'],
+  flow: ['firewall'],
+  netflow: ['firewall'],
+  alert: ['firewall'],
+  tls: ['firewall'],
+};
+
+function sub(event: Record<string, unknown>, key: string): Record<string, unknown> {
+  const v = event[key];
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/**
+ * Suricata EVE: the event keeps its own fields (dotted names reach nested ones) and gains the
+ * Sigma taxonomy names of the dns, proxy and firewall categories.
+ */
+function prepareEve(event: Record<string, unknown>): PreparedEvent {
+  const type = event['event_type'] as string;
+  const fields: Record<string, unknown> = { ...event };
+  fields['dst_ip'] = event['dest_ip'];
+  fields['dst_port'] = event['dest_port'];
+  if (type === 'dns') {
+    const dns = sub(event, 'dns');
+    // EVE v1 logs one record per query/answer; v2 nests queries and answers in arrays.
+    const queries = Array.isArray(dns['queries']) ? (dns['queries'] as Array<Record<string, unknown>>) : [];
+    fields['query'] = dns['rrname'] ?? queries[0]?.['rrname'];
+    fields['record_type'] = dns['rrtype'] ?? queries[0]?.['rrtype'];
+    const answers = Array.isArray(dns['answers']) ? (dns['answers'] as Array<Record<string, unknown>>).map((a) => a['rdata']).filter((x) => x !== undefined) : [];
+    fields['answer'] = dns['rdata'] ?? (answers.length ? answers : undefined);
+  } else if (type === 'http') {
+    const http = sub(event, 'http');
+    const url = typeof http['url'] === 'string' ? http['url'] : undefined;
+    const q = url?.indexOf('?') ?? -1;
+    fields['c-uri'] = url;
+    fields['c-uri-stem'] = url !== undefined && q >= 0 ? url.slice(0, q) : url;
+    fields['c-uri-query'] = url !== undefined && q >= 0 ? url.slice(q + 1) : undefined;
+    const stem = fields['c-uri-stem'];
+    const dot = typeof stem === 'string' ? stem.lastIndexOf('.') : -1;
+    if (typeof stem === 'string' && dot > stem.lastIndexOf('/')) fields['c-uri-extension'] = stem.slice(dot + 1);
+    fields['cs-host'] = http['hostname'];
+    fields['cs-method'] = http['http_method'];
+    fields['c-useragent'] = http['http_user_agent'];
+    fields['cs-referrer'] = http['http_refer'];
+    fields['cs-version'] = http['protocol'];
+    fields['sc-status'] = http['status'];
+  } else if (type === 'tls') {
+    const tls = sub(event, 'tls');
+    fields['server_name'] = tls['sni'];
+  }
+  const category = EVE_CATEGORIES[type];
+  return category ? { fields, logsource: { category } } : { fields };
 }
