@@ -273,3 +273,25 @@ describe('CaseGrouper: maximum case age', () => {
     expect(second!.firstAlertAt).toBeGreaterThan(first!.lastAlertAt);
   });
 });
+
+describe('CaseGrouper: users', () => {
+  const jdoe: Observable = { type: 'user', value: 'CORP\\JDoe', role: 'user' };
+  it('alerts sharing a user join one case when grouping by user', () => {
+    const g = new CaseGrouper(cfg({ groupBy: ['user'] }));
+    const a = g.assign(alert({ host: 'ws-1', observables: [jdoe] }), medium);
+    expect(a.keys).toEqual(['u:corp\\jdoe']);
+    const b = g.assign(alert({ host: 'vpn-01', rule: '999', at: T0 + 20 * min, observables: [{ ...jdoe, value: 'corp\\jdoe' }] }), medium);
+    expect(b).toMatchObject({ caseId: a.caseId, opened: false, joinedBy: 'u:corp\\jdoe' });
+    expect(describeKey(b.joinedBy!)).toBe('same user corp\\jdoe');
+    // Not grouping by user: the same alerts stay apart.
+    const byHost = new CaseGrouper(cfg({ groupBy: ['host'] }));
+    expect(byHost.assign(alert({ host: 'ws-1', observables: [jdoe] }), medium).keys).toEqual(['h:ws-1']);
+  });
+
+  it('accounts found everywhere (root, SYSTEM, machine accounts) link nothing', () => {
+    const g = new CaseGrouper(cfg({ groupBy: ['user'] }));
+    for (const value of ['root', 'NT AUTHORITY\\SYSTEM', 'Administrator', 'WS-042$', '-']) {
+      expect(g.keysOf(alert({ observables: [{ type: 'user', value }] }))).toEqual([]);
+    }
+  });
+});

@@ -12,6 +12,18 @@ interface KeySpan {
 
 const MAX_SPANS_PER_KEY = 16;
 
+/**
+ * Accounts present on every host and in every kind of log: grouping by them would join unrelated
+ * alerts, so `user` grouping ignores them (compared lower-cased, with any `DOMAIN\` part dropped).
+ */
+const SHARED_ACCOUNTS = new Set(['root', 'system', 'administrator', 'admin', 'nobody', 'www-data', 'local service', 'network service', 'anonymous logon', 'guest', '-', 'n/a', 'unknown', '(unknown)']);
+
+function userKey(value: string): string | undefined {
+  const v = value.trim().toLowerCase();
+  const bare = v.includes('\\') ? v.slice(v.lastIndexOf('\\') + 1) : v;
+  return v && !SHARED_ACCOUNTS.has(bare) && !bare.endsWith('$') ? `u:${v}` : undefined;
+}
+
 /** What the grouper knows of an open case. */
 export interface OpenCase {
   id: string;
@@ -43,11 +55,12 @@ export function describeKey(key: string): string {
   if (kind === 'o') return `shares ${rest[0]} ${rest.slice(1).join(':')}`;
   if (kind === 'r') return `same rule ${rest.join(':')}`;
   if (kind === 'h') return `same host ${rest.join(':')}`;
+  if (kind === 'u') return `same user ${rest.join(':')}`;
   return key;
 }
 
 /**
- * Decides which case an alert belongs to. Alerts that share a key (an observable, a rule, a host —
+ * Decides which case an alert belongs to. Alerts that share a key (an observable, a rule, a host, a user —
  * whichever `groupBy` lists) with an open case whose last alert is within the window join it;
  * otherwise they open a new case. Pure and in-memory: the runner seeds it from the store and
  * persists what it returns, so the same code serves the embedded run and the workers.
@@ -96,7 +109,13 @@ export class CaseGrouper {
         if (alert.host.role !== 'sensor') keys.push(`h:${alert.host.name.toLowerCase()}`);
       }
       else if (by === 'rule') keys.push(`r:${alert.source}:${alert.rule.id}`);
-      else {
+      else if (by === 'user') {
+        for (const o of alert.observables) {
+          if (o.type !== 'user') continue;
+          const k = userKey(o.value);
+          if (k) keys.push(k);
+        }
+      } else {
         for (const o of alert.observables) {
           // Loopback and other reserved addresses appear in unrelated logs everywhere: they link nothing.
           if (this.observableTypes.has(o.type) && o.scope !== 'reserved') keys.push(`o:${o.type}:${o.value}`);
