@@ -1,68 +1,67 @@
 import { describe, expect, it } from 'vitest';
-import { render } from './template.js';
+import { parseTemplate, render, templateStrings, type RenderProblems } from './template.js';
 
 const scope = {
-  case: { number: 7, title: 'sshd: brute force on web-01', severity: 'HIGH', hosts: ['web-01', 'web-02'], score: 0, tags: [] as string[] },
-  item: { type: 'ipv4', value: '185.220.101.4', risk: 90, verdict: 'malicious' },
+  case: { number: 7, title: 'Beacon', hosts: ['ws-1', 'ws-2'], tags: [], score: 0, observables: [{ type: 'ipv4', value: '1.2.3.4' }] },
+  item: { value: '185.220.101.4', verdict: 'malicious', risk: 90 },
 };
 
-describe('render', () => {
-  it('fills placeholders inside strings, with or without spaces', () => {
-    const missing: string[] = [];
-    expect(render('Case #{{ case.number }} ({{case.severity}}): {{  item.value  }} is {{ item.verdict }}', scope, missing)).toBe(
-      'Case #7 (HIGH): 185.220.101.4 is malicious',
-    );
-    expect(missing).toEqual([]);
+const problems = (): RenderProblems => ({ missing: [], errors: [] });
+
+describe('templates', () => {
+  it('fills placeholders with expressions inside text', () => {
+    expect(render('Case #{{ case.number }}: {{ item.value }} is {{ upper(item.verdict) }} (risk {{ item.risk }})', scope)).toBe('Case #7: 185.220.101.4 is MALICIOUS (risk 90)');
+    expect(render("{{ when(item.risk > 80, 'block', 'watch') }} {{ item.value }}", scope)).toBe('block 185.220.101.4');
   });
 
-  it('joins lists inside a longer string', () => {
-    expect(render('Check {{ case.hosts }} now', scope)).toBe('Check web-01, web-02 now');
-  });
-
-  it('keeps the type of a whole-string placeholder', () => {
-    expect(render('{{ case.hosts }}', scope)).toEqual(['web-01', 'web-02']);
+  it('keeps the type of a value that is the whole string', () => {
+    expect(render('{{ case.hosts }}', scope)).toEqual(['ws-1', 'ws-2']);
     expect(render('{{ case.number }}', scope)).toBe(7);
-    expect(render(' {{ item.risk }} ', scope)).toBe(' 90 ');
-    expect(render('{{ case.score }}', scope)).toBe(0);
-    expect(render('{{ case.tags }}', scope)).toEqual([]);
+    expect(render('{{case.observables}}', scope)).toEqual([{ type: 'ipv4', value: '1.2.3.4' }]);
   });
 
-  it('walks objects and arrays, leaving non-strings alone', () => {
-    const missing: string[] = [];
-    const out = render({ address: '{{ item.value }}', direction: 'both', n: 3, ok: true, none: null, list: ['{{ case.number }}', 'x'] }, scope, missing);
-    expect(out).toEqual({ address: '185.220.101.4', direction: 'both', n: 3, ok: true, none: null, list: [7, 'x'] });
-    expect(missing).toEqual([]);
+  it('joins lists with commas and writes objects as JSON inside text', () => {
+    expect(render('on {{ case.hosts }}', scope)).toBe('on ws-1, ws-2');
+    expect(render('obs {{ case.observables[0] }}', scope)).toBe('obs {"type":"ipv4","value":"1.2.3.4"}');
+    expect(render('none: [{{ case.tags }}] score {{ case.score }}', scope)).toBe('none: [] score 0');
   });
 
-  it('collects every unknown path and leaves it empty', () => {
-    const missing: string[] = [];
-    const out = render({ a: 'to {{ case.owner }} about {{ item.nope.deeper }}', b: '{{ alert.id }}', c: '{{ item.value.length }}' }, scope, missing);
-    expect(out).toEqual({ a: 'to  about ', b: undefined, c: undefined });
-    expect(missing).toEqual(['case.owner', 'item.nope.deeper', 'alert.id', 'item.value.length']);
+  it('walks objects and lists, leaving keys and non-strings alone', () => {
+    expect(render({ title: 'T {{ case.number }}', n: 3, flags: [true, '{{ item.risk }}'], nested: { '{{ x }}': '{{ case.title }}' } }, scope)).toEqual({
+      title: 'T 7',
+      n: 3,
+      flags: [true, 90],
+      nested: { '{{ x }}': 'Beacon' },
+    });
   });
 
-  it('cannot run code or reach prototypes', () => {
-    const missing: string[] = [];
-    const out = render(
-      [
-        '{{ item.constructor.constructor }}',
-        '{{ case.__proto__ }}',
-        '{{ case.hosts.map }}',
-        '{{ process.exit() }}',
-        "{{ require('child_process') }}",
-        '{{ 1 + 1 }}',
-        '{{ item.value | upper }}',
-      ],
-      scope,
-      missing,
-    );
-    // Property paths that do not exist are missing; anything that is not a plain path is left as text.
-    expect(out).toEqual([undefined, undefined, undefined, '{{ process.exit() }}', "{{ require('child_process') }}", '{{ 1 + 1 }}', '{{ item.value | upper }}']);
-    expect(missing).toEqual(['item.constructor.constructor', 'case.__proto__', 'case.hosts.map']);
+  it('collects placeholders that have no value', () => {
+    const p = problems();
+    expect(render('Call {{ case.owner }} about {{ case.ticket.id }} ({{ default(case.owner, "x") }})', scope, p)).toBe('Call  about  (x)');
+    expect(p.missing).toEqual(['case.owner', 'case.ticket.id']);
+    const q = problems();
+    expect(render('{{ nothing }}', scope, q)).toBeUndefined();
+    expect(q.missing).toEqual(['nothing']);
   });
 
-  it('reads values from the scope only, never from the text it produced', () => {
-    const s = { item: { value: '{{ secret }}' }, secret: 'leaked' };
-    expect(render('x {{ item.value }}', s)).toBe('x {{ secret }}');
+  it('collects bad placeholders as errors', () => {
+    const p = problems();
+    render('x {{ case.number == }} y', scope, p);
+    expect(p.errors).toEqual(['expected a value but the expression ends (column 15)']);
+    const q = problems();
+    render('x {{ case.number', scope, q);
+    expect(q.errors[0]).toMatch(/"\{\{" without a closing "\}\}"/);
+  });
+
+  it('does not end a placeholder at }} inside a quoted string', () => {
+    expect(render("{{ 'a}}b' + case.title }}", scope)).toBe('a}}bBeacon');
+    expect(parseTemplate("x {{ '}}' }} y").parts).toHaveLength(3);
+  });
+
+  it('lists the template strings of a value with their paths', () => {
+    expect(templateStrings({ a: 'plain', b: ['{{ x }}', { c: 'y {{ z }}' }] })).toEqual([
+      { path: ['b', 0], text: '{{ x }}' },
+      { path: ['b', 1, 'c'], text: 'y {{ z }}' },
+    ]);
   });
 });
