@@ -62,7 +62,9 @@ function mitre(rule: Json): NormalizedAlert['rule']['mitre'] {
 export default defineAlertSource({
   id: 'wazuh',
   description: 'Wazuh manager alerts (alerts.json lines, the JSON a Wazuh integration posts)',
-  accepts: (r) => typeof r.rule === 'object' && (typeof r.agent === 'object' || typeof r.manager === 'object'),
+  // An agent plus a manager is a Wazuh alert even with its rule missing: it is then rejected naming
+  // the field, rather than taken for some other kind of event.
+  accepts: (r) => (typeof r.rule === 'object' || typeof r.manager === 'object') && (typeof r.agent === 'object' || typeof r.manager === 'object'),
   normalize(r) {
     const rule = obj(r.rule);
     if (!rule) throw new VigilError('VIGIL_INPUT_INVALID', 'missing or not an object', { field: 'rule' });
