@@ -6,7 +6,16 @@ import { z } from 'zod';
 import type { App } from '../app.js';
 import { buildCaseReport } from '../cases/report.js';
 import { VigilError } from '../core/errors.js';
+import { installAuth } from './auth.js';
+import { orgOf } from './routes/common.js';
+import { registerIngest } from './ingest.js';
+import { registerDlq } from './dlq.js';
+import { registerPlaybooks } from './playbooks.js';
+import { registerTheHive } from './thehive/index.js';
+import { registerUiApi, sessionsFor } from './routes/index.js';
+import { prepareWebUi, registerUi } from './ui.js';
 import { renderReportHtml, renderReportMarkdown } from '../reports/index.js';
+import { sourcesStatus } from '../sources/live/status.js';
 
 const CaseSummary = z.object({
   id: z.string(),
@@ -26,7 +35,11 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
   server.setValidatorCompiler(validatorCompiler);
   server.setSerializerCompiler(serializerCompiler);
   await server.register(swagger, {
-    openapi: { info: { title: 'Vigil API', version: '0.1.0', description: 'SOC automation and incident response' } },
+    openapi: {
+      info: { title: 'Vigil API', version: '0.1.0', description: 'SOC automation and incident response. Every route but /healthz and /readyz needs an API key: Authorization: Bearer vgl_…' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A Vigil API key (`vigil keys create`)' } } },
+      security: [{ apiKey: [] }],
+    },
     transform: jsonSchemaTransform,
   });
 
@@ -45,6 +58,14 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
     return reply.status(e.statusCode && e.statusCode < 500 ? e.statusCode : 500).send({ error: { code: e.statusCode && e.statusCode < 500 ? 'VIGIL_INPUT_INVALID' : 'VIGIL_INTERNAL', message: e.message } });
   });
 
+  installAuth(server, app.keys, Date.now, sessionsFor(app));
+  registerIngest(server, app);
+  registerDlq(server, app);
+  registerPlaybooks(server, app);
+  registerTheHive(server, app);
+  await registerUiApi(server, app);
+  registerUi(server);
+
   server.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   server.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
     try {
@@ -55,6 +76,9 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
     }
   });
   server.get('/api/openapi.json', { schema: { hide: true } }, async () => server.swagger());
+  server.get('/api/sources', { schema: { summary: 'Live sources: position, lag, delivered count and last error of each' } }, async () => ({
+    sources: await sourcesStatus(app.repo.db, app.config.sources, { runner: app.sources, inProcess: true, now: app.clock.now() }),
+  }));
 
   server.get(
     '/api/cases',
@@ -65,29 +89,31 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
         response: { 200: z.object({ cases: z.array(CaseSummary) }) },
       },
     },
-    async (req) => ({ cases: (await app.repo.listCases(req.query.limit, req.query.offset)).map(({ id, number, title, status, severity, score, alertCount, firstAlertAt, lastAlertAt }) => ({ id, number, title, status, severity, score, alertCount, firstAlertAt, lastAlertAt })) }),
+    async (req) => ({ cases: (await app.repo.listCases(req.query.limit, req.query.offset, orgOf(req))).map(({ id, number, title, status, severity, score, alertCount, firstAlertAt, lastAlertAt }) => ({ id, number, title, status, severity, score, alertCount, firstAlertAt, lastAlertAt })) }),
   );
 
   const CaseParams = z.object({ number: z.coerce.number().int().min(1) });
-  const loadReport = async (n: number) => {
-    const c = await app.repo.caseByNumber(n);
+  // A key sees only its organisation's cases; another organisation's case is "not found", not "forbidden".
+  const loadReport = async (n: number, org: string) => {
+    const c = await app.repo.caseByNumber(n, org);
     const report = c && (await buildCaseReport(app.repo, c.id, app.clock));
     if (!report) throw new VigilError('VIGIL_INPUT_NOT_FOUND', `there is no case #${n}`, { field: 'number' });
     return report;
   };
 
-  server.get('/api/cases/:number', { schema: { summary: 'One case with alerts, observables, actions, tasks and timeline', params: CaseParams } }, async (req) => loadReport(req.params.number));
+  server.get('/api/cases/:number', { schema: { summary: 'One case with alerts, observables, actions, tasks and timeline', params: CaseParams } }, async (req) => loadReport(req.params.number, orgOf(req)));
   server.get('/api/cases/:number/report.html', { schema: { summary: 'The incident report as self-contained HTML', params: CaseParams } }, async (req, reply) =>
-    reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:").send(renderReportHtml(await loadReport(req.params.number))),
+    reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:").send(renderReportHtml(await loadReport(req.params.number, orgOf(req)))),
   );
   server.get('/api/cases/:number/report.md', { schema: { summary: 'The incident report as Markdown', params: CaseParams } }, async (req, reply) =>
-    reply.type('text/markdown; charset=utf-8').send(renderReportMarkdown(await loadReport(req.params.number))),
+    reply.type('text/markdown; charset=utf-8').send(renderReportMarkdown(await loadReport(req.params.number, orgOf(req)))),
   );
   return server;
 }
 
 /** Starts listening and keeps the process alive until SIGINT/SIGTERM, then closes cleanly. */
 export async function startServer(app: App, opts: { host: string; port: number }): Promise<FastifyInstance> {
+  await prepareWebUi();
   const server = await buildServer(app);
   try {
     await server.listen({ host: opts.host, port: opts.port });
@@ -99,6 +125,8 @@ export async function startServer(app: App, opts: { host: string; port: number }
   const a = server.server.address();
   const addr = a && typeof a === 'object' ? a : undefined;
   const base = `http://${addr?.family === 'IPv6' ? `[${addr.address}]` : (addr?.address ?? opts.host)}:${addr?.port ?? opts.port}`;
+  app.startBackground();
+  process.stdout.write(`Vigil web UI on ${base}/ (sign in with an API key); API docs ${base}/api/docs\n`);
   process.stdout.write(`Vigil API on ${base}  (health ${base}/healthz, cases ${base}/api/cases, OpenAPI ${base}/api/openapi.json). Ctrl-C stops.\n`);
   const stop = async (): Promise<void> => {
     await server.close();

@@ -1,0 +1,45 @@
+import type { FastifyRequest } from 'fastify';
+import type { SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '../../store/db.js';
+
+export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }) });
+
+/** Rows of a raw query, on either driver. */
+export async function rows<T>(db: Db, query: SQL): Promise<T[]> {
+  const r = await db.execute(query);
+  return ((r as unknown as { rows?: T[] }).rows ?? []) as T[];
+}
+
+/** A user's text as a LIKE pattern matching it anywhere, its wildcards taken literally. */
+export function containsPattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** The organisation of the key behind the request: each sees only its own cases and alerts. */
+export function orgOf(req: FastifyRequest): string {
+  return req.apiKey?.org ?? 'default';
+}
+
+/** A comma-separated query value as a list (`HIGH,CRITICAL`). */
+export function csv<T extends string>(allowed: readonly T[]) {
+  return z
+    .string()
+    .max(500)
+    .transform((v, ctx) => {
+      const out: T[] = [];
+      for (const part of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+        if (!(allowed as readonly string[]).includes(part)) {
+          ctx.addIssue({ code: 'custom', message: `"${part.slice(0, 40)}" is not one of ${allowed.join(', ')}` });
+          return z.NEVER;
+        }
+        out.push(part as T);
+      }
+      return out;
+    });
+}
+
+export const Paging = {
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+};

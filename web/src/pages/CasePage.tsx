@@ -1,0 +1,595 @@
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { api, ApiError, type Approval, type CaseReport, type Note, type PlaybookRun, type Task, type Who } from '../api';
+import { Link } from '../router';
+import { ago, Empty, ErrorBox, fmtTime, Loading, Section, SeverityBadge, StatusBadge, useData, VerdictBadge } from '../ui';
+
+const OPEN = ['New', 'InProgress'];
+const RESOLUTIONS = ['TruePositive', 'FalsePositive', 'Indeterminate', 'Other', 'Duplicated'];
+
+function useAction(): { busy: boolean; error: unknown; run: (f: () => Promise<unknown>) => Promise<boolean> } {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const run = async (f: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await f();
+      return true;
+    } catch (e) {
+      setError(e);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, run };
+}
+
+function StatusControl({ n, status, canEdit, onDone }: { n: number; status: string; canEdit: boolean; onDone: () => void }) {
+  const [resolution, setResolution] = useState('TruePositive');
+  const [reason, setReason] = useState('');
+  const a = useAction();
+  const open = OPEN.includes(status);
+  const set = (s: string) => a.run(() => api.patch(`/api/cases/${n}`, { status: s, ...(reason.trim() && { reason: reason.trim() }) })).then((ok) => ok && (setReason(''), onDone()));
+  if (!canEdit) return <StatusBadge s={status} />;
+  return (
+    <div className="status-control">
+      <StatusBadge s={status} />
+      {open ? (
+        <>
+          {status === 'New' && (
+            <button type="button" disabled={a.busy} onClick={() => set('InProgress')}>
+              Take it (In progress)
+            </button>
+          )}
+          <label>
+            Close as{' '}
+            <select value={resolution} onChange={(e) => setResolution(e.target.value)} aria-label="Resolution">
+              {RESOLUTIONS.map((r) => (
+                <option key={r}>{r}</option>
+              ))}
+            </select>
+          </label>
+          <input type="text" placeholder="Reason (optional)" value={reason} onChange={(e) => setReason(e.target.value)} aria-label="Reason for the status change" />
+          <button type="button" className="primary" disabled={a.busy} onClick={() => set(resolution)}>
+            Close case
+          </button>
+        </>
+      ) : (
+        <button type="button" disabled={a.busy} onClick={() => set('InProgress')}>
+          Reopen
+        </button>
+      )}
+      <ErrorBox error={a.error} />
+    </div>
+  );
+}
+
+function TaskItem({ n, task, canEdit, onChanged }: { n: number; task: Task; canEdit: boolean; onChanged: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [log, setLog] = useState('');
+  const a = useAction();
+  const logs = useData(() => (open ? api.get<{ logs: Note[] }>(`/api/cases/${n}/tasks/${encodeURIComponent(task.id)}/logs`) : Promise.resolve({ logs: [] })), [open, n, task.id]);
+  // Shown at once, put back if the server refuses: a checkbox must answer the click.
+  const [status, setStatus] = useState(task.status);
+  // A case reload started before the click (say, by adding a log) must not undo the click while it is saved.
+  const saving = useRef(false);
+  useEffect(() => {
+    if (!saving.current) setStatus(task.status);
+  }, [task.status]);
+  const done = status === 'Completed';
+  const toggle = () => {
+    const next = done ? 'Waiting' : 'Completed';
+    saving.current = true;
+    setStatus(next);
+    void a.run(() => api.patch(`/api/cases/${n}/tasks/${encodeURIComponent(task.id)}`, { status: next })).then((ok) => {
+      saving.current = false;
+      if (ok) onChanged();
+      else setStatus(task.status);
+    });
+  };
+  const addLog = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!log.trim()) return;
+    if (await a.run(() => api.post(`/api/cases/${n}/tasks/${encodeURIComponent(task.id)}/logs`, { message: log.trim() }))) {
+      setLog('');
+      // The server starts a waiting task on its first log; show that now rather than on the next reload.
+      if (status === 'Waiting') setStatus('InProgress');
+      logs.reload();
+      onChanged();
+    }
+  };
+  return (
+    <li className={`task task-${status.toLowerCase()}`}>
+      <div className="task-row">
+        <input type="checkbox" id={`t-${task.id}`} checked={done} disabled={!canEdit || a.busy || status === 'Cancel'} onChange={toggle} aria-label={`Mark "${task.title}" ${done ? 'not done' : 'done'}`} />
+        <label htmlFor={`t-${task.id}`} className="task-title">
+          {task.title}
+        </label>
+        <StatusBadge s={status} />
+        <span className="muted small">
+          {task.group !== 'default' && `${task.group} · `}
+          {task.createdBy}
+        </span>
+        <button type="button" className="link" aria-expanded={open} onClick={() => setOpen(!open)}>
+          {open ? 'Hide logs' : 'Logs'}
+        </button>
+      </div>
+      {task.description && <p className="task-desc">{task.description}</p>}
+      {open && (
+        <div className="task-logs">
+          {logs.data?.logs.length ? (
+            <ul className="notes">
+              {logs.data.logs.map((l) => (
+                <li key={l.id}>
+                  <span className="muted small">
+                    {fmtTime(l.createdAt)} · {l.createdBy}
+                  </span>
+                  <p className="pre">{l.message}</p>
+                </li>
+              ))}
+            </ul>
+          ) : (
+            !logs.loading && <Empty>No logs yet.</Empty>
+          )}
+          <ErrorBox error={logs.error} />
+          {canEdit && (
+            <form onSubmit={addLog} className="inline-form">
+              <textarea
+                rows={2}
+                placeholder="What was done, what was found"
+                value={log}
+                onChange={(e) => setLog(e.target.value)}
+                onKeyDown={(e) => e.key === 'Enter' && (e.ctrlKey || e.metaKey) && void addLog(e)}
+                aria-label={`Log for "${task.title}"`}
+              />
+              <button type="submit" disabled={a.busy || !log.trim()}>
+                Add log
+              </button>
+            </form>
+          )}
+        </div>
+      )}
+      <ErrorBox error={a.error} />
+    </li>
+  );
+}
+
+interface StepView {
+  id?: string;
+  uses?: string;
+  status?: string;
+  error?: string;
+}
+
+function steps(run: PlaybookRun): StepView[] {
+  return Array.isArray(run.steps) ? (run.steps as StepView[]).filter((s) => s && typeof s === 'object') : [];
+}
+
+function Approvals({ n, canEdit, onChanged }: { n: number; canEdit: boolean; onChanged: () => void }) {
+  const { data, error, reload } = useData(() => api.get<{ runs: PlaybookRun[]; approvals: Approval[] }>(`/api/cases/${n}/playbooks`), [n]);
+  const [reason, setReason] = useState<Record<string, string>>({});
+  const a = useAction();
+  const decide = (ap: Approval, verdict: 'approve' | 'reject') =>
+    a
+      .run(() => api.post(`/api/playbooks/runs/${encodeURIComponent(ap.runId)}/${verdict}`, { step: ap.stepId, ...(reason[ap.id]?.trim() && { reason: reason[ap.id]!.trim() }) }))
+      .then((ok) => {
+        if (ok) {
+          reload();
+          onChanged();
+        }
+      });
+  if (!data) return error ? <ErrorBox error={error} onRetry={reload} /> : <Loading />;
+  const pending = data.approvals.filter((x) => x.status === 'pending');
+  const decided = data.approvals.filter((x) => x.status !== 'pending');
+  return (
+    <>
+      {pending.length > 0 && (
+        <ul className="approvals">
+          {pending.map((ap) => (
+            <li key={ap.id} className="approval">
+              <div>
+                <strong>Waiting for approval:</strong> step <code>{ap.stepId}</code> of run <code title={ap.runId}>{ap.runId.slice(0, 14)}</code>
+                {ap.message && <p className="pre">{ap.message}</p>}
+                <span className="muted small">
+                  requested {ago(ap.requestedAt)} · expires {fmtTime(ap.expiresAt)}
+                </span>
+              </div>
+              {canEdit && (
+                <div className="row">
+                  <input type="text" placeholder="Reason (optional)" value={reason[ap.id] ?? ''} onChange={(e) => setReason({ ...reason, [ap.id]: e.target.value })} aria-label="Reason for the decision" />
+                  <button type="button" className="primary" disabled={a.busy} onClick={() => decide(ap, 'approve')}>
+                    Approve
+                  </button>
+                  <button type="button" className="danger" disabled={a.busy} onClick={() => decide(ap, 'reject')}>
+                    Reject
+                  </button>
+                </div>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {a.error instanceof ApiError && a.error.status === 404 ? <div className="error">The playbook engine did not accept the decision: {a.error.message}</div> : <ErrorBox error={a.error} />}
+      {data.runs.length ? (
+        <table className="grid-table">
+          <thead>
+            <tr>
+              <th>Playbook</th>
+              <th>Trigger</th>
+              <th>Status</th>
+              <th>Steps</th>
+              <th>Started</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.runs.map((r) => (
+              <tr key={r.id}>
+                <td>
+                  {r.playbook} {r.dryRun && <span className="muted small">dry run</span>}
+                </td>
+                <td>{r.trigger}</td>
+                <td title={r.error ?? undefined}>
+                  <StatusBadge s={r.status} />
+                  {r.error && <div className="muted small clip">{r.error}</div>}
+                </td>
+                <td className="small">
+                  {steps(r).map((st, i) => (
+                    <span key={st.id ?? i} className="step" title={st.error}>
+                      {st.id ?? st.uses ?? `step ${i + 1}`}: {st.status ?? '?'}
+                    </span>
+                  ))}
+                </td>
+                <td title={fmtTime(r.startedAt, true)}>{ago(r.startedAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        pending.length === 0 && <Empty>No playbook runs for this case.</Empty>
+      )}
+      {decided.length > 0 && (
+        <p className="muted small">
+          Decided:{' '}
+          {decided.map((d) => `${d.stepId} ${d.status}${d.decidedBy ? ` by ${d.decidedBy}` : ''}`).join(' · ')}
+        </p>
+      )}
+    </>
+  );
+}
+
+function Comments({ n, canEdit, onChanged }: { n: number; canEdit: boolean; onChanged: () => void }) {
+  const { data, error, reload } = useData(() => api.get<{ comments: Note[] }>(`/api/cases/${n}/comments`), [n]);
+  const [text, setText] = useState('');
+  const a = useAction();
+  const add = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!text.trim()) return;
+    if (await a.run(() => api.post(`/api/cases/${n}/comments`, { message: text.trim() }))) {
+      setText('');
+      reload();
+      onChanged();
+    }
+  };
+  return (
+    <>
+      <ErrorBox error={error} />
+      {data?.comments.length ? (
+        <ul className="notes">
+          {data.comments.map((c) => (
+            <li key={c.id}>
+              <span className="muted small">
+                {fmtTime(c.createdAt)} · {c.createdBy}
+              </span>
+              <p className="pre">{c.message}</p>
+            </li>
+          ))}
+        </ul>
+      ) : (
+        data && <Empty>No comments yet.</Empty>
+      )}
+      {canEdit && (
+        <form onSubmit={add} className="inline-form">
+          <textarea rows={3} placeholder="Add a comment (Ctrl+Enter)" value={text} onChange={(e) => setText(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && (e.ctrlKey || e.metaKey) && void add(e)} aria-label="Comment" />
+          <button type="submit" disabled={a.busy || !text.trim()}>
+            Comment
+          </button>
+        </form>
+      )}
+      <ErrorBox error={a.error} />
+    </>
+  );
+}
+
+function Observables({ list }: { list: CaseReport['observables'] }) {
+  const [openKey, setOpenKey] = useState<string>();
+  if (!list.length) return <Empty>No observables.</Empty>;
+  return (
+    <table className="grid-table">
+      <thead>
+        <tr>
+          <th>Verdict</th>
+          <th>Type</th>
+          <th>Value</th>
+          <th>Role</th>
+          <th>Evidence</th>
+        </tr>
+      </thead>
+      <tbody>
+        {list.map((o) => {
+          const k = `${o.type}:${o.value}`;
+          const evidence = o.intel.flatMap((r) => r.evidence.map((e) => `${r.provider}: ${e}`));
+          const expanded = openKey === k;
+          return (
+            <tr key={k}>
+              <td>
+                <VerdictBadge v={o.risk?.verdict ?? (o.scope && o.scope !== 'public' ? 'info' : 'unknown')} score={o.risk?.score} />
+              </td>
+              <td>
+                {o.type}
+                {o.scope && o.scope !== 'public' && <span className="muted small"> {o.scope}</span>}
+              </td>
+              <td className="mono clip-wide">
+                <Link to={`/lookup?q=${encodeURIComponent(o.value)}`} title="Look it up in the IOC database">
+                  {o.value}
+                </Link>
+              </td>
+              <td>{o.role ?? ''}</td>
+              <td>
+                {evidence.length === 0 ? (
+                  <span className="muted small">{o.intel.length ? 'no provider knows it' : 'not looked up'}</span>
+                ) : (
+                  <>
+                    <span className="small">{evidence[0]}</span>
+                    {(evidence.length > 1 || o.intel.length > 0) && (
+                      <button type="button" className="link" aria-expanded={expanded} onClick={() => setOpenKey(expanded ? undefined : k)}>
+                        {expanded ? 'less' : o.intel.length === 1 ? 'the answer' : `all ${o.intel.length} answers`}
+                      </button>
+                    )}
+                    {expanded && (
+                      <ul className="evidence">
+                        {o.intel.map((r) => (
+                          <li key={r.provider}>
+                            <strong>{r.provider}</strong> <VerdictBadge v={r.verdict} score={r.score} /> {r.partial && <span className="muted">no answer: {r.error}</span>}
+                            {r.evidence.map((e, i) => (
+                              <div key={i} className="small">
+                                {e}
+                              </div>
+                            ))}
+                            {r.tags.length > 0 && <div className="small muted">tags: {r.tags.join(', ')}</div>}
+                          </li>
+                        ))}
+                      </ul>
+                    )}
+                  </>
+                )}
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+function Alerts({ list }: { list: CaseReport['alerts'] }) {
+  const [openId, setOpenId] = useState<string>();
+  const raw = useData(() => (openId ? api.get<{ data: unknown }>(`/api/alerts/${encodeURIComponent(openId)}`) : Promise.resolve(undefined)), [openId]);
+  if (!list.length) return <Empty>No alerts.</Empty>;
+  return (
+    <>
+      <table className="grid-table">
+        <thead>
+          <tr>
+            <th>Time</th>
+            <th>Severity</th>
+            <th>Rule</th>
+            <th>Title</th>
+            <th>Host</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {list.map((a) => (
+            <tr key={a.id} className={openId === a.id ? 'selected' : undefined}>
+              <td className="nowrap">{fmtTime(a.time, true)}</td>
+              <td>
+                <SeverityBadge s={a.severity} score={a.score} />
+              </td>
+              <td className="mono">
+                {a.source} {a.ruleId} <span className="muted">L{a.ruleLevel}</span>
+              </td>
+              <td>{a.title}</td>
+              <td>
+                {a.host}
+                {a.hostRole === 'sensor' && <span className="muted small"> (sensor)</span>}
+              </td>
+              <td>
+                <button type="button" className="link" aria-expanded={openId === a.id} onClick={() => setOpenId(openId === a.id ? undefined : a.id)}>
+                  {openId === a.id ? 'Hide' : 'Details'}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {openId && (
+        <div className="raw">
+          <ErrorBox error={raw.error} />
+          {raw.data ? <pre className="json">{JSON.stringify(raw.data.data, null, 2)}</pre> : <Loading />}
+        </div>
+      )}
+    </>
+  );
+}
+
+function Block({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="kv">
+      <span className="muted small">{label}</span>
+      <div>{children}</div>
+    </div>
+  );
+}
+
+export function CasePage({ number, who }: { number: number; who: Who }) {
+  const { data, error, reload } = useData(() => api.get<CaseReport>(`/api/cases/${number}`), [number]);
+  const [tick, setTick] = useState(0);
+  const changed = () => {
+    reload();
+    setTick(tick + 1);
+  };
+  if (!data) return error ? <ErrorBox error={error} onRetry={reload} /> : <Loading what={`Loading case #${number}`} />;
+  const c = data.case;
+  const canEdit = who.role === 'admin' || who.role === 'analyst';
+  const reasons = data.assessment.reasons.slice().sort((a, b) => b.delta - a.delta);
+  const openTasks = data.tasks.filter((t) => t.status === 'Waiting' || t.status === 'InProgress').length;
+  return (
+    <article className="case">
+      <div className="page-head case-head">
+        <Link to="/cases" className="muted">
+          ← Cases
+        </Link>
+        <h1>
+          #{c.number} {c.title}
+        </h1>
+      </div>
+      <div className="case-meta">
+        <Block label="Severity">
+          <SeverityBadge s={c.severity} score={data.assessment.score} />
+        </Block>
+        <Block label="Status">
+          <StatusControl n={c.number} status={c.status} canEdit={canEdit} onDone={changed} />
+        </Block>
+        <Block label="Opened">{fmtTime(c.createdAt)}</Block>
+        <Block label="Updated">{ago(c.updatedAt)}</Block>
+        <Block label="Report">
+          <a href={`/api/cases/${c.number}/report.html`} target="_blank" rel="noopener noreferrer">
+            HTML
+          </a>{' '}
+          ·{' '}
+          <a href={`/api/cases/${c.number}/report.md`} download={`case-${c.number}.md`}>
+            Markdown
+          </a>
+        </Block>
+      </div>
+      {c.summary && <p className="summary">{c.summary}</p>}
+      {c.tags.length > 0 && (
+        <p>
+          {c.tags.map((t) => (
+            <span key={t} className="tag">
+              {t}
+            </span>
+          ))}
+        </p>
+      )}
+      <nav className="case-nav" aria-label="Case sections">
+        <a href="#why">Why {c.severity.toLowerCase()}</a>
+        <a href="#tasks">Tasks{openTasks ? ` (${openTasks})` : ''}</a>
+        <a href="#playbooks">Actions &amp; approvals</a>
+        <a href="#observables">Observables ({data.observables.length})</a>
+        <a href="#alerts">Alerts ({data.alerts.length})</a>
+        <a href="#comments">Comments</a>
+        <a href="#timeline">Timeline</a>
+      </nav>
+
+      <Section title={`Why ${c.severity}`} id="why">
+        <table className="grid-table reasons">
+          <tbody>
+            {reasons.map((r, i) => (
+              <tr key={i}>
+                <td className="num delta">{r.delta > 0 ? `+${r.delta}` : r.delta}</td>
+                <td>{r.factor}</td>
+                <td>{r.detail}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {data.mitre.length > 0 && (
+          <p className="small">
+            MITRE ATT&amp;CK:{' '}
+            {data.mitre.map((m) => (
+              <span key={m.id} className="tag" title={[m.tactic, m.technique].filter(Boolean).join(' · ')}>
+                {m.id}
+                {m.technique ? ` ${m.technique}` : ''}
+              </span>
+            ))}
+          </p>
+        )}
+      </Section>
+
+      <Section title="Tasks" id="tasks">
+        {data.tasks.length ? (
+          <ul className="tasks">
+            {data.tasks.map((t) => (
+              <TaskItem key={t.id} n={c.number} task={t} canEdit={canEdit} onChanged={changed} />
+            ))}
+          </ul>
+        ) : (
+          <Empty>No tasks.</Empty>
+        )}
+      </Section>
+
+      <Section title="Actions and approvals" id="playbooks">
+        <Approvals key={tick} n={c.number} canEdit={canEdit} onChanged={changed} />
+        {data.actions.length > 0 && (
+          <table className="grid-table">
+            <thead>
+              <tr>
+                <th>Action</th>
+                <th>Target</th>
+                <th>Outcome</th>
+                <th>Why</th>
+                <th>When</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.actions.map((a) => (
+                <tr key={a.id}>
+                  <td>
+                    {a.action} <span className="muted small">{a.playbook}</span>
+                  </td>
+                  <td className="mono">{a.target}</td>
+                  <td>
+                    <StatusBadge s={a.status} />
+                  </td>
+                  <td className="small">{a.reason}</td>
+                  <td title={fmtTime(a.at, true)}>{ago(a.at)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Section>
+
+      <Section title="Observables" id="observables">
+        <Observables list={data.observables} />
+      </Section>
+
+      <Section title="Alerts" id="alerts">
+        <Alerts list={data.alerts} />
+      </Section>
+
+      <Section title="Comments" id="comments">
+        <Comments n={c.number} canEdit={canEdit} onChanged={changed} />
+      </Section>
+
+      <Section title="Timeline" id="timeline">
+        {data.timeline.length ? (
+          <ol className="timeline">
+            {data.timeline
+              .slice()
+              .reverse()
+              .map((t, i) => (
+                <li key={i}>
+                  <span className="muted small nowrap">{fmtTime(t.at, true)}</span> <span className="tl-kind">{t.kind}</span> <span>{t.message}</span> <span className="muted small">— {t.actor}</span>
+                </li>
+              ))}
+          </ol>
+        ) : (
+          <Empty>Nothing yet.</Empty>
+        )}
+      </Section>
+    </article>
+  );
+}
