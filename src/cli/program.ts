@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import type { App } from '../app.js';
@@ -8,15 +8,29 @@ import { createLogger } from '../core/log.js';
 import { SEVERITIES } from '../core/types.js';
 import type { RunSummary } from '../pipeline/run.js';
 import { feedsCommand } from './commands/feeds.js';
+import { enrichCommand } from './commands/enrich.js';
+import { intelCommand } from './commands/intel.js';
+import { notifyCommand } from './commands/notify.js';
 import { printJson, reportError, table } from './output.js';
 import { iocCommand } from './commands/ioc.js';
-import { detectCommand } from './commands/detect.js';
+import { detectCommand, rulesCommand } from './commands/detect.js';
+import { keysCommand } from './commands/keys.js';
+import { sourcesCommand } from './commands/sources.js';
+import { phishCommand } from './commands/phish.js';
+import { playbooksCommand } from './commands/playbooks.js';
+import { workerCommand } from './commands/worker.js';
+import { dlqCommand } from './commands/dlq.js';
+import { formatSigmaIssue } from '../detect/sigma/io.js';
 
 const EXIT_HELP = `
 Exit status:
   0  every input record was processed
   2  some input was rejected (each reported with file:line and the reason); the rest was processed
   1  failure (bad config, store unavailable, unexpected error)`;
+
+function splitList(v: string, prev: string[] = []): string[] {
+  return [...prev, ...v.split(',').map((x) => x.trim()).filter(Boolean)];
+}
 
 function rel(p: string): string {
   const r = relative(process.cwd(), p);
@@ -31,6 +45,11 @@ export function loadConfigFrom(opts: { config?: string }): LoadedConfig {
 export function printStartup(app: App): void {
   for (const d of app.startup.disabledProviders) process.stderr.write(`intel provider ${d.id} disabled: ${d.reason}\n`);
   for (const i of app.startup.playbookIssues) process.stderr.write(`playbook problem: ${formatIssue(i)}\n`);
+  const ruleIssues = app.startup.ruleIssues;
+  if (ruleIssues.length) {
+    for (const i of ruleIssues.slice(0, 5)) process.stderr.write(`sigma rule skipped: ${formatSigmaIssue(i)}\n`);
+    if (ruleIssues.length > 5) process.stderr.write(`… and ${ruleIssues.length - 5} more rules skipped (vigil detect lint lists all)\n`);
+  }
   for (const f of app.startup.feeds) {
     if (f.status === 'failed') process.stderr.write(`feed ${rel(f.file)} not imported: ${f.error}\n`);
     else if (f.issues.length) process.stderr.write(`feed ${rel(f.file)}: ${f.issues.length} line${f.issues.length > 1 ? 's' : ''} skipped (first: ${formatIssue({ ...f.issues[0]!, file: rel(f.issues[0]!.file) })})\n`);
@@ -51,6 +70,7 @@ function printSummary(s: RunSummary): void {
       ['alerts', `read ${s.alerts.read}`, `new ${s.alerts.new}`, `duplicate ${s.alerts.duplicate}`, `rejected ${s.alerts.rejected}`, `ignored ${s.alerts.ignored}`],
       ['cases', `opened ${s.cases.opened}`, `updated ${s.cases.updated}`, sev],
       ['actions', actions || 'none', `tasks ${s.tasks}`],
+      ...(s.detect ? [['sigma', `rules ${s.detect.rules}`, `events ${s.detect.events}`, `detections ${s.detect.detections}`, `correlations ${s.detect.correlations}`]] : []),
       ['notifications', String(s.notifications)],
       ['reports', String(s.reports)],
     ]),
@@ -68,8 +88,18 @@ function printSummary(s: RunSummary): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-async function runCommand(paths: string[], opts: { out?: string; config?: string; json?: boolean }, purpose = 'vigil run'): Promise<{ code: number; app?: App }> {
+interface RunCommandOptions {
+  out?: string;
+  config?: string;
+  json?: boolean;
+  rules?: string[];
+  pipeline?: string[];
+}
+
+async function runCommand(paths: string[], opts: RunCommandOptions, purpose = 'vigil run'): Promise<{ code: number; app?: App }> {
   const { config } = loadConfigFrom(opts);
+  if (opts.rules?.length) config.detect.rules = opts.rules.map((r) => resolve(r));
+  if (opts.pipeline?.length) config.detect.pipelines = opts.pipeline.map((r) => resolve(r));
   // The CLI reports start-up problems itself, as plain lines; JSON logs are for services.
   const { App } = await import('../app.js');
   const app = await App.build(config, { purpose, log: createLogger({ level: 'error' }) });
@@ -95,6 +125,13 @@ async function runCommand(paths: string[], opts: { out?: string; config?: string
   return { code: summary.alerts.rejected > 0 ? 2 : 0, app };
 }
 
+/** A server with no key at all could not be used: the first start creates an admin key and shows it once. */
+async function firstKey(app: App): Promise<void> {
+  if ((await app.keys.list({ all: true })).length) return;
+  const { key } = await app.keys.create({ name: 'admin', role: 'admin' });
+  process.stdout.write(`First start: created the admin API key (shown only now, store it safely):\n  ${key}\nCreate more with \`vigil keys create --name NAME --role admin|analyst|read-only|ingest\`.\n`);
+}
+
 export function buildProgram(): Command {
   const program = new Command('vigil')
     .description('SOC automation: alerts in, indicators enriched, severity explained, cases opened, response run, people told, reports written.')
@@ -108,6 +145,8 @@ export function buildProgram(): Command {
     .option('-o, --out <dir>', 'output folder for actions, outbox and reports (default: ./vigil-out)')
     .option('-c, --config <file>', 'config file (default: ./vigil.yaml when present)')
     .option('--json', 'print one JSON object with the counts and output paths')
+    .option('-r, --rules <dirs>', 'also run Sigma rules (files or folders, comma-separated, repeatable) over every record: matches become alerts', splitList)
+    .option('-p, --pipeline <file>', 'Sigma field-mapping pipeline YAML (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .addHelpText('after', EXIT_HELP)
     .action(async (paths: string[], opts) => {
       try {
@@ -122,7 +161,7 @@ export function buildProgram(): Command {
 
   program
     .command('serve')
-    .description('Serve the HTTP API (health, readiness, cases and reports)')
+    .description('Serve the HTTP API (health, readiness, cases and reports) and run the live sources configured under sources:')
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
     .option('--port <port>', 'port (default 8080)', (v) => Number(v))
     .option('-c, --config <file>', 'config file')
@@ -130,9 +169,21 @@ export function buildProgram(): Command {
       try {
         const { config } = loadConfigFrom(opts);
         const [{ App }, { startServer }] = await Promise.all([import('../app.js'), import('../api/server.js')]);
-        const app = await App.build(config, { purpose: 'vigil serve' });
+        // bus.url set: ingest is published to the workers instead of processed here (docs/scaling.md).
+        const app = config.bus.url ? await (await import('../workers/serve.js')).buildDistributedServer(config) : await App.build(config, { purpose: 'vigil serve' });
         printStartup(app);
-        await startServer(app, { host: opts.host ?? config.server.host, port: opts.port ?? config.server.port });
+        await firstKey(app);
+        const server = await startServer(app, { host: opts.host ?? config.server.host, port: opts.port ?? config.server.port });
+        if (config.sources.length) {
+          try {
+            const names = (await app.startSources()).live().map((l) => `${l.name} (${l.type})`);
+            process.stderr.write(`live sources running: ${names.join(', ') || 'none enabled'}; see vigil sources status or /api/sources\n`);
+          } catch (e) {
+            await server.close();
+            await app.close();
+            throw e;
+          }
+        }
       } catch (e) {
         process.exitCode = reportError(e);
       }
@@ -147,13 +198,17 @@ export function buildProgram(): Command {
     .action(async (opts) => {
       try {
         const cfg = { ...opts, config: opts.config ?? `${PACKAGE_ROOT}/samples/vigil.yaml` };
-        const { app } = await runCommand([`${PACKAGE_ROOT}/samples/alerts`], cfg, 'vigil demo');
+        const { app } = await runCommand([`${PACKAGE_ROOT}/samples/alerts`, `${PACKAGE_ROOT}/samples/events`], cfg, 'vigil demo');
         if (!app) return;
         if (opts.serve === false) {
           await app.close();
           return;
         }
         const { startServer } = await import('../api/server.js');
+        // The demo signs in with a fresh key each start; the one printed last time is revoked.
+        await app.keys.revoke('demo');
+        const { key } = await app.keys.create({ name: 'demo', role: 'admin' });
+        process.stdout.write(`API key (admin, for this demo): ${key}\n`);
         await startServer(app, { host: app.config.server.host, port: app.config.server.port });
       } catch (e) {
         process.exitCode = reportError(e);
@@ -181,8 +236,18 @@ export function buildProgram(): Command {
     });
 
   program.addCommand(feedsCommand());
+  program.addCommand(enrichCommand());
+  program.addCommand(intelCommand());
+  program.addCommand(notifyCommand());
   program.addCommand(iocCommand());
   program.addCommand(detectCommand());
+  program.addCommand(rulesCommand());
+  program.addCommand(keysCommand());
+  program.addCommand(sourcesCommand());
+  program.addCommand(phishCommand());
+  program.addCommand(playbooksCommand());
+  program.addCommand(workerCommand());
+  program.addCommand(dlqCommand());
   program.addOption(new Option('--no-color', 'plain output').hideHelp());
   return program;
 }

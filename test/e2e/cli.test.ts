@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -54,5 +54,33 @@ describe('the vigil command', () => {
     expect(shown.env).toContain('VIGIL_DATABASE_URL');
     expect(shown.config.database.url).toBe('postgres://vigil:***@db.internal/vigil');
     expect(r.stdout).not.toContain('s3cret');
+  });
+
+  it('detect --rules prints one JSON line per detection and correlation, and the counts on stderr', () => {
+    const r = vigil('detect', '--rules', join(PACKAGE_ROOT, 'samples/rules'), join(PACKAGE_ROOT, 'samples/events/windows.jsonl'), '--json');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { rule: { title: string; level: string; tags: string[] }; type: string; event: Record<string, unknown> });
+    expect(lines.map((l) => [l.type, l.rule.level])).toEqual([
+      ['detection', 'high'],
+      ['detection', 'low'],
+      ['detection', 'low'],
+      ['correlation', 'high'],
+      ['detection', 'informational'],
+      ['correlation', 'critical'],
+    ]);
+    expect(lines[0]!.rule.tags).toContain('attack.t1059.001');
+    expect(lines[3]!.event).toMatchObject({ group: { TargetUserName: 'svc_backup', IpAddress: '185.220.101.47' }, value: 5 });
+    expect(r.stderr).toContain('13 events, 4 rules loaded (0 invalid, 0 unsupported), 2 correlation rules, 6 matches');
+  });
+
+  it('rules lint names the file and line of a rule that cannot run, and exits 2', () => {
+    const rules = join(dir, 'rules');
+    mkdirSync(rules, { recursive: true });
+    writeFileSync(join(rules, 'bad.yml'), 'title: Broken\nlogsource:\n    product: windows\ndetection:\n    sel:\n        Image|nosuchmodifier: x\n    condition: sel\n');
+    const r = vigil('rules', 'lint', rules);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toMatch(new RegExp(`${join(rules, 'bad.yml').replaceAll('/', '\\/')}:\\d+`));
+    expect(r.stdout).toContain('nosuchmodifier');
+    expect(r.stdout).toContain('0 rules loaded, 0 invalid, 1 unsupported');
   });
 });
