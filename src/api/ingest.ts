@@ -134,6 +134,9 @@ export class IngestBatcher {
     this.running = true;
     try {
       while (this.queue.length) {
+        // The embedded store answers without yielding to I/O, so without this turn of the event loop
+        // the requests that arrived meanwhile would not be read yet, and every batch would be one request.
+        await new Promise((r) => setImmediate(r));
         let n = 0;
         let records = 0;
         while (n < this.queue.length && (n === 0 || records + this.queue[n]!.items.length <= this.maxRecords)) records += this.queue[n++]!.items.length;

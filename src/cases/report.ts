@@ -1,9 +1,13 @@
 import type { Clock } from '../core/clock.js';
 import type { Alert, Assessment, IntelResult, IpScope, ObservableType, Severity, Verdict } from '../core/types.js';
-import type { CaseReport } from '../reports/model.js';
+import { REPORT_LIMITS, totalsOf, type CaseReport, type CaseTotals } from '../reports/model.js';
 import type { Repo } from '../store/repo.js';
 
 const TYPE_ORDER: Record<string, number> = { ipv4: 0, ipv6: 0, url: 1, domain: 2, sha256: 3, sha1: 3, md5: 3, sha512: 3, email: 4, filepath: 5, user: 6, host: 7, process: 8, commandline: 9 };
+
+function roleOf(r: string | null): 'agent' | 'sensor' | undefined {
+  return r === 'agent' || r === 'sensor' ? r : undefined;
+}
 
 /** `2026-11-18 09:14:02 UTC`, the form the reports use. */
 function humanTime(iso: string): string {
@@ -12,12 +16,14 @@ function humanTime(iso: string): string {
 }
 
 function summarize(r: Omit<CaseReport, 'case'> & { case: Omit<CaseReport['case'], 'summary'> }, related: number[]): string {
-  const hosts = [...new Set(r.alerts.map((a) => a.host))];
-  const first = r.alerts[0]?.time;
-  const last = r.alerts[r.alerts.length - 1]?.time;
+  const all = totalsOf(r as CaseReport);
+  const hosts = all.hosts.map((h) => h.name);
+  const first = all.firstAlertAt;
+  const last = all.lastAlertAt;
   const flagged = r.observables.filter((o) => o.risk && (o.risk.verdict === 'malicious' || o.risk.verdict === 'suspicious'));
+  const shownHosts = hosts.length > 10 ? `${hosts.slice(0, 10).join(', ')} and ${hosts.length - 10} more hosts` : hosts.join(', ');
   const parts = [
-    `${r.alerts.length} alert${r.alerts.length === 1 ? '' : 's'} on ${hosts.join(', ') || 'unknown hosts'}` +
+    `${all.alerts} alert${all.alerts === 1 ? '' : 's'} on ${shownHosts || 'unknown hosts'}` +
       (first && last ? (first === last ? ` at ${humanTime(first)}.` : ` between ${humanTime(first)} and ${humanTime(last)}.`) : '.'),
     `Assessed ${r.case.severity} (score ${r.assessment.score}): ${r.assessment.reasons
       .slice()
@@ -32,29 +38,39 @@ function summarize(r: Omit<CaseReport, 'case'> & { case: Omit<CaseReport['case']
   return parts.join(' ');
 }
 
-/** Everything about one case, from the store, as the report and the playbooks see it. */
+/**
+ * Everything about one case, from the store, as the report and the playbooks see it. The cost is
+ * bounded by REPORT_LIMITS, not by the size of the case: a brute force with 50,000 alerts is reported
+ * (and re-reported as it grows) with its latest alerts, its riskiest observables and totals over all.
+ */
 export async function buildCaseReport(repo: Repo, caseId: string, clock: Clock): Promise<CaseReport | undefined> {
   const c = await repo.caseById(caseId);
   if (!c) return undefined;
-  const [alertRows, obsRows, actions, tasks, timeline, related] = await Promise.all([
-    repo.alertsOfCase(caseId),
-    repo.observablesOfCase(caseId),
+  const [alertRows, facets, obs, actions, tasks, timeline, related] = await Promise.all([
+    repo.recentAlertsOfCase(caseId, REPORT_LIMITS.alerts),
+    repo.alertFacetsOfCase(caseId),
+    repo.observablesOfCase(caseId, REPORT_LIMITS.observables),
     repo.actionsOfCase(caseId),
     repo.tasksOfCase(caseId),
-    repo.timelineOfCase(caseId),
+    repo.recentTimelineOfCase(caseId, REPORT_LIMITS.timeline),
     repo.relatedCaseNumbers(caseId),
   ]);
   const mitre = new Map<string, { id: string; tactic?: string; technique?: string }>();
-  for (const row of alertRows) {
-    const a = row.data as Alert;
-    a.rule.mitre.ids.forEach((id, i) => {
+  const hosts = new Map<string, CaseTotals['hosts'][number]>();
+  let alertTotal = 0;
+  for (const f of facets) {
+    alertTotal += f.count;
+    const role = roleOf(f.hostRole);
+    if (!hosts.has(f.host)) hosts.set(f.host, { name: f.host, ...(role && { role }) });
+    const m = f.mitre as Alert['rule']['mitre'] | null;
+    m?.ids?.forEach((id, i) => {
       if (mitre.has(id)) return;
-      const tactic = a.rule.mitre.tactics[i] ?? a.rule.mitre.tactics[0];
-      const technique = a.rule.mitre.techniques[i];
+      const tactic = m.tactics?.[i] ?? m.tactics?.[0];
+      const technique = m.techniques?.[i];
       mitre.set(id, { id, ...(tactic && { tactic }), ...(technique && { technique }) });
     });
   }
-  const observables = obsRows
+  const observables = obs.rows
     .map((o) => ({
       type: o.type as ObservableType,
       value: o.value,
@@ -68,15 +84,33 @@ export async function buildCaseReport(repo: Repo, caseId: string, clock: Clock):
     generatedAt: clock.now().toISOString(),
     case: { id: c.id, number: c.number, title: c.title, status: c.status, severity: c.severity as Severity, createdAt: c.createdAt, updatedAt: c.updatedAt, tags: c.tags },
     assessment: c.assessment as Assessment,
-    timeline: timeline.map((t) => ({ at: t.at, kind: t.kind, message: t.message, actor: t.actor })),
-    alerts: alertRows.map((a) => {
-      const role = (a.data as Alert).host.role;
-      return { id: a.id, source: a.source, sourceRef: a.sourceRef, time: a.time, title: a.title, ruleId: a.ruleId, ruleLevel: a.ruleLevel, host: a.host, ...(role && { hostRole: role }), severity: a.severity as Severity, score: a.score };
-    }),
+    timeline: timeline.rows.map((t) => ({ at: t.at, kind: t.kind, message: t.message, actor: t.actor })),
+    alerts: alertRows.map((a) => ({
+      id: a.id,
+      source: a.source,
+      sourceRef: a.sourceRef,
+      time: a.time,
+      title: a.title,
+      ruleId: a.ruleId,
+      ruleLevel: a.ruleLevel,
+      host: a.host,
+      ...(roleOf(a.hostRole) && { hostRole: roleOf(a.hostRole) }),
+      severity: a.severity as Severity,
+      score: a.score,
+    })),
     observables,
     actions,
     tasks,
     mitre: [...mitre.values()],
+    totals: {
+      alerts: alertTotal,
+      observables: obs.total,
+      timeline: timeline.total,
+      hosts: [...hosts.values()],
+      sources: [...new Set(facets.map((f) => f.source))],
+      ruleIds: [...new Set(facets.map((f) => f.ruleId))],
+      ...(alertTotal > 0 && { firstAlertAt: c.firstAlertAt, lastAlertAt: c.lastAlertAt }),
+    },
   };
   return { ...partial, case: { ...partial.case, summary: summarize(partial, related) } };
 }

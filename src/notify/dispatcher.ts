@@ -6,7 +6,7 @@ import { VigilError } from '../core/errors.js';
 import { stableId } from '../core/ids.js';
 import type { Logger } from '../core/log.js';
 import { SEVERITIES, severityRank, type Severity } from '../core/types.js';
-import { renderNotification, renderReportHtml, reportFileName, type CaseReport, type RenderedMessage } from '../reports/index.js';
+import { renderNotification, renderReportHtml, reportFileName, totalsOf, type CaseReport, type RenderedMessage } from '../reports/index.js';
 import { sshBruteForceCaseReport } from '../reports/fixtures.js';
 import type { AuditRow, Repo } from '../store/repo.js';
 import type { NotificationChannelInstance, OutgoingNotification } from './channel.js';
@@ -117,19 +117,20 @@ export class Notifier {
     const c = report.case;
     const now = this.now();
     const nowIso = now.toISOString();
-    const seen = await this.store.swapCaseSeen(caseId, { severity: c.severity, alerts: report.alerts.length, status: c.status }, nowIso);
+    const all = totalsOf(report);
+    const seen = await this.store.swapCaseSeen(caseId, { severity: c.severity, alerts: all.alerts, status: c.status }, nowIso);
     const events = new Set<CaseEvent>();
     if (!seen) events.add('opened');
     else {
       if (severityRank(c.severity) > severityRank(seen.severity)) events.add('escalated');
-      if (report.alerts.length > seen.alerts || c.status !== seen.status) events.add('updated');
+      if (all.alerts > seen.alerts || c.status !== seen.status) events.add('updated');
     }
     const facts: CaseFacts = {
       severity: c.severity,
       status: c.status,
-      sources: [...new Set(report.alerts.map((a) => a.source))],
+      sources: all.sources,
       tags: c.tags,
-      hosts: [...new Set(report.alerts.map((a) => a.host))],
+      hosts: all.hosts.map((h) => h.name),
       events,
       outcomes: report.actions.map((a) => ({ action: a.action, status: a.status })),
     };
@@ -153,7 +154,7 @@ export class Notifier {
           caseId,
           severity: c.severity,
           channel,
-          alertCount: report.alerts.length,
+          alertCount: all.alerts,
           route,
           now,
           existing: new Set(mine.map((r) => r.id)),

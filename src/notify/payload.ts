@@ -1,5 +1,5 @@
 import type { Severity, Verdict } from '../core/types.js';
-import type { CaseReport } from '../reports/model.js';
+import { assetHosts, totalsOf, type CaseReport } from '../reports/model.js';
 import { cleanText, oneLine, truncate } from '../reports/text.js';
 
 /** What changed about a case since it was last considered for notification. */
@@ -98,8 +98,9 @@ export function buildCasePayload(
   opts: { id: string; event: CaseEvent | 'test'; route: string; createdAt: string; caseUrl: string | null; reportPath: string; subject: string; text: string },
 ): CaseNotificationV1 {
   const c = report.case;
-  const hosts = [...new Set(report.alerts.filter((a) => a.hostRole !== 'sensor').map((a) => a.host))];
-  const sources = [...new Set(report.alerts.map((a) => a.source))];
+  const all = totalsOf(report);
+  const hosts = assetHosts(report);
+  const sources = all.sources;
   return {
     version: 1,
     type: 'case.notification',
@@ -118,7 +119,7 @@ export function buildCasePayload(
       tags: c.tags.slice(0, MAX.tags).map((t) => clip(t, 100)),
       createdAt: c.createdAt,
       updatedAt: c.updatedAt,
-      alertCount: report.alerts.length,
+      alertCount: all.alerts,
       hosts: hosts.slice(0, MAX.hosts).map((h) => clip(h, 255)),
       sources: sources.slice(0, MAX.sources).map((s) => clip(s, 64)),
       url: opts.caseUrl,
@@ -132,7 +133,7 @@ export function buildCasePayload(
       scope: o.scope ?? null,
       role: o.role ? clip(o.role, 64) : null,
     })),
-    observableCount: report.observables.length,
+    observableCount: all.observables,
     actions: report.actions.slice(0, MAX.actions).map((a) => ({
       playbook: clip(a.playbook, 128),
       action: clip(a.action, 64),

@@ -1,4 +1,4 @@
-import type { CaseReport, RenderedMessage } from '../reports/model.js';
+import { assetHosts, totalsOf, type CaseReport, type RenderedMessage } from '../reports/model.js';
 import { oneLine, truncate } from '../reports/text.js';
 import { SEVERITY_COLOURS } from '../reports/templates/report-css.js';
 import { escapeHtml } from './format.js';
@@ -37,12 +37,13 @@ export function applyTemplate(
 
 function briefMessage(report: CaseReport, subject: string, link: string): RenderedMessage {
   const c = report.case;
-  const hosts = [...new Set(report.alerts.filter((a) => a.hostRole !== 'sensor').map((a) => a.host))];
+  const hosts = assetHosts(report);
+  const alerts = totalsOf(report).alerts;
   const top = report.assessment.reasons.slice().sort((a, b) => b.delta - a.delta)[0];
   const key = report.observables.find((o) => o.risk && o.risk.score > 0);
   const lines = [
     subject,
-    truncate(oneLine(`${c.severity} (score ${report.assessment.score}) · ${report.alerts.length} alert${report.alerts.length === 1 ? '' : 's'}${hosts.length ? ` on ${hosts.slice(0, 3).join(', ')}${hosts.length > 3 ? ` +${hosts.length - 3}` : ''}` : ''}`), 200),
+    truncate(oneLine(`${c.severity} (score ${report.assessment.score}) · ${alerts} alert${alerts === 1 ? '' : 's'}${hosts.length ? ` on ${hosts.slice(0, 3).join(', ')}${hosts.length > 3 ? ` +${hosts.length - 3}` : ''}` : ''}`), 200),
     top ? truncate(oneLine(`Why: ${top.detail} (${top.delta >= 0 ? '+' : ''}${top.delta})`), 200) : '',
     key ? truncate(oneLine(`Key: ${key.type} ${key.value} ${key.risk!.verdict} (${key.risk!.score})`), 200) : '',
     `Report: ${oneLine(link)}`,

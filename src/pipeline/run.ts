@@ -251,6 +251,11 @@ export function groupBatch(
   return { alerts: stored, cases, keys, observables, caseObservables, audit };
 }
 
+/** A case's next response round waits this many times its last round's cost… */
+const RESPONSE_PACE = 10;
+/** …but never longer than this. */
+const RESPONSE_PACE_MAX_MS = 30_000;
+
 /**
  * Carries alert files through the whole flow. Alerts are processed in batches, each stored in one
  * transaction; response, notification and reports then run once per case the run touched.
@@ -403,33 +408,55 @@ export class Pipeline {
 
   /** Cases whose response is due (case id → opened since the last round). */
   private readonly pending = new Map<string, boolean>();
+  /**
+   * When a case may have its next round: a round costs more the bigger the case (its report), so a
+   * case that keeps growing is answered at most every RESPONSE_PACE × its last round's cost, and
+   * response work stays a small share of the time ingest needs. A newly opened case never waits.
+   */
+  private readonly notBefore = new Map<string, number>();
   private responseTimer: NodeJS.Timeout | undefined;
+  private responseDueAt = 0;
   private responding: Promise<void> | undefined;
   private responseOut = '';
 
   private scheduleResponses(outDir: string): void {
     this.responseOut = outDir;
-    if (this.responseTimer || this.responding || !this.pending.size) return;
+    if (this.responding || !this.pending.size) return;
+    const now = performance.now();
+    let wait = Number.POSITIVE_INFINITY;
+    for (const [id, opened] of this.pending) wait = Math.min(wait, opened ? 0 : (this.notBefore.get(id) ?? 0) - now);
+    const delay = Math.max(this.d.responseDelayMs ?? 1000, wait);
+    // A timer already set for sooner stays; a new case must not wait for a big case's slow pace.
+    if (this.responseTimer && this.responseDueAt <= now + delay) return;
+    if (this.responseTimer) clearTimeout(this.responseTimer);
+    this.responseDueAt = now + delay;
     this.responseTimer = setTimeout(() => {
       this.responseTimer = undefined;
-      this.responding = this.respondPending().finally(() => {
+      this.responding = this.respondPending(false).finally(() => {
         this.responding = undefined;
         this.scheduleResponses(this.responseOut);
       });
-    }, this.d.responseDelayMs ?? 1000);
+    }, delay);
     this.responseTimer.unref();
   }
 
-  private async respondPending(): Promise<void> {
-    const due = [...this.pending];
-    this.pending.clear();
+  private async respondPending(all: boolean): Promise<void> {
+    const now = performance.now();
+    const due = [...this.pending].filter(([id, opened]) => all || opened || (this.notBefore.get(id) ?? 0) <= now);
+    for (const [id] of due) this.pending.delete(id);
+    for (const [id, at] of this.notBefore) if (at <= now && !this.pending.has(id)) this.notBefore.delete(id);
     const summary = emptySummary(this.responseOut);
     for (const [caseId, opened] of due) {
+      const started = performance.now();
       try {
         await this.afterCase(caseId, opened, this.responseOut, summary);
       } catch (e) {
         this.d.log.error({ err: e, caseId }, 'case response failed');
       }
+      const ended = performance.now();
+      this.notBefore.set(caseId, ended + Math.min(RESPONSE_PACE_MAX_MS, (ended - started) * RESPONSE_PACE));
+      // The store answers without ever yielding to I/O: let waiting webhook requests in between cases.
+      await new Promise((r) => setImmediate(r));
     }
   }
 
@@ -438,7 +465,7 @@ export class Pipeline {
     if (this.responseTimer) clearTimeout(this.responseTimer);
     this.responseTimer = undefined;
     await this.responding;
-    while (this.pending.size) await this.respondPending();
+    while (this.pending.size) await this.respondPending(true);
   }
 
   private async processBatch(

@@ -1,12 +1,13 @@
 import { severityRank, type Severity } from '../core/types.js';
-import type { CaseReport } from '../reports/model.js';
+import { assetHosts, totalsOf, type CaseReport } from '../reports/model.js';
 import type { PlaybookCase } from './action.js';
 import type { TriggerEvent } from './schema.js';
 
 /** The case as the report model has it, plus what only playbooks need. */
 export function playbookCase(r: CaseReport, extras: { ruleGroups?: string[]; assignee?: string; criticalityOf?: (host: string) => string | undefined } = {}): PlaybookCase {
   // Sensors saw the traffic; containing them would blind the SOC, so only the assets count as case hosts.
-  const hosts = [...new Set(r.alerts.filter((a) => a.hostRole !== 'sensor').map((a) => a.host))];
+  const all = totalsOf(r);
+  const hosts = assetHosts(r);
   return {
     id: r.case.id,
     number: r.case.number,
@@ -26,8 +27,8 @@ export function playbookCase(r: CaseReport, extras: { ruleGroups?: string[]; ass
       risk: o.risk?.score ?? 0,
     })),
     alerts: r.alerts.map((a) => ({ id: a.id, title: a.title, ruleId: a.ruleId, host: a.host, source: a.source, time: a.time })),
-    sources: [...new Set(r.alerts.map((a) => a.source))],
-    ruleIds: [...new Set(r.alerts.map((a) => a.ruleId))],
+    sources: all.sources,
+    ruleIds: all.ruleIds,
     ruleGroups: extras.ruleGroups ?? [],
     mitre: r.mitre.map((m) => m.id),
     assets: hosts.map((h) => {

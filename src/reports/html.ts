@@ -1,7 +1,7 @@
 import { getEngine, TEMPLATES } from './engine.js';
 import type { CaseReport } from './model.js';
 import { REPORT_CSS } from './templates/report-css.js';
-import { buildView, keyFacts, notLookedUpNote, splitObservables, statusClass } from './view.js';
+import { buildView, keyFacts, notLookedUpNote, splitObservables, statusClass, windowNote } from './view.js';
 
 /**
  * Renders one case's incident report as a single self-contained HTML document: inline CSS, no
@@ -17,5 +17,10 @@ export function renderReportHtml(report: CaseReport): string {
     obs: splitObservables(v),
     statusClass,
     notLookedUpNote,
+    notes: {
+      timeline: windowNote(v.timeline.length, v.totals.timeline, 'timeline'),
+      alerts: windowNote(v.alerts.length, v.totals.alerts, 'alerts'),
+      observables: windowNote(v.observables.length, v.totals.observables, 'observables'),
+    },
   });
 }

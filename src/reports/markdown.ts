@@ -1,6 +1,6 @@
 import type { CaseReport } from './model.js';
 import { oneLine } from './text.js';
-import { buildView, keyFacts, notLookedUpNote, splitObservables, type ReportView } from './view.js';
+import { buildView, keyFacts, notLookedUpNote, splitObservables, windowNote, type ReportView } from './view.js';
 
 // Markdown is built in code rather than through eta: eta has one escape function per engine,
 // while Markdown needs three (inline text, table cells, code spans) chosen by position, and a
@@ -54,6 +54,11 @@ function table(headers: string[], align: Array<'l' | 'r'>, rows: string[][]): st
   return [head, rule, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
+/** A window note as its own paragraph before a section's body, or nothing. */
+function noted(note: string): string {
+  return note ? `_${mdInline(note)}_\n\n` : '';
+}
+
 function section(title: string, body: string): string {
   return `## ${title}\n\n${body}\n`;
 }
@@ -90,7 +95,7 @@ function severity(v: ReportView): string {
 function timeline(v: ReportView): string {
   if (v.timeline.length === 0) return section('Timeline', NONE);
   const rows = v.timeline.map((t) => [mdCell(t.at), mdCell(t.kind), mdCell(t.message), mdCell(t.actor)]);
-  return section('Timeline', table(['Time', 'Event', 'Details', 'By'], ['l', 'l', 'l', 'l'], rows));
+  return section('Timeline', noted(windowNote(v.timeline.length, v.totals.timeline, 'timeline')) + table(['Time', 'Event', 'Details', 'By'], ['l', 'l', 'l', 'l'], rows));
 }
 
 function alerts(v: ReportView): string {
@@ -103,7 +108,7 @@ function alerts(v: ReportView): string {
     `${mdCell(a.source)} ${mdCode(a.sourceRef, true)}`,
     `${a.severity} (${mdInline(a.score)})`,
   ]);
-  return section('Alerts', table(['Time', 'Title', 'Rule', 'Host', 'Source', 'Severity'], ['l', 'l', 'l', 'l', 'l', 'l'], rows));
+  return section('Alerts', noted(windowNote(v.alerts.length, v.totals.alerts, 'alerts')) + table(['Time', 'Title', 'Rule', 'Host', 'Source', 'Severity'], ['l', 'l', 'l', 'l', 'l', 'l'], rows));
 }
 
 function observables(v: ReportView): string {
@@ -134,7 +139,7 @@ function observables(v: ReportView): string {
     const rows = plain.map((o) => [mdCell(o.type), mdCode(o.value, true), mdCell(o.scope), mdCell(o.role), mdInline(notLookedUpNote(o))]);
     blocks.push(`### Not enriched\n\n${table(['Type', 'Value', 'Scope', 'Role', 'Intelligence'], ['l', 'l', 'l', 'l', 'l'], rows)}`);
   }
-  return section('Observables and enrichment', blocks.join('\n\n'));
+  return section('Observables and enrichment', noted(windowNote(v.observables.length, v.totals.observables, 'observables')) + blocks.join('\n\n'));
 }
 
 function actions(v: ReportView): string {

@@ -45,6 +45,11 @@ export interface CaseReport {
   tasks: Task[];
   mitre: Array<{ id: string; tactic?: string; technique?: string }>;
   /**
+   * The whole case when the lists above are a window onto it: a big case's report lists its latest
+   * alerts and timeline entries and its riskiest observables (REPORT_LIMITS). Absent: the lists are whole.
+   */
+  totals?: CaseTotals;
+  /**
    * Where this case's report files are (or will be) written, as the reader should see them: paths
    * relative to the run's output folder, absolute paths or URLs. The notification points here;
    * when absent it names `reports/<reportFileName>`, the default layout under `<out>/`.
@@ -57,4 +62,42 @@ export interface RenderedMessage {
   subject: string;
   text: string;
   html: string;
+}
+
+/** At most this many of each list go into a case report; the totals still count them all. */
+export const REPORT_LIMITS = { alerts: 500, observables: 500, timeline: 500 } as const;
+
+export interface CaseTotals {
+  alerts: number;
+  observables: number;
+  timeline: number;
+  /** Every host of the case's alerts in order of first appearance; `sensor`: a network sensor that saw the traffic. */
+  hosts: Array<{ name: string; role?: 'agent' | 'sensor' }>;
+  sources: string[];
+  ruleIds: string[];
+  firstAlertAt?: string;
+  lastAlertAt?: string;
+}
+
+/** The case's totals, worked out from the lists when the report holds them whole. */
+export function totalsOf(r: CaseReport): CaseTotals {
+  if (r.totals) return r.totals;
+  const hosts = new Map<string, CaseTotals['hosts'][number]>();
+  for (const a of r.alerts) if (!hosts.has(a.host)) hosts.set(a.host, { name: a.host, ...(a.hostRole && { role: a.hostRole }) });
+  return {
+    alerts: r.alerts.length,
+    observables: r.observables.length,
+    timeline: r.timeline.length,
+    hosts: [...hosts.values()],
+    sources: [...new Set(r.alerts.map((a) => a.source))],
+    ruleIds: [...new Set(r.alerts.map((a) => a.ruleId))],
+    ...(r.alerts.length && { firstAlertAt: r.alerts[0]!.time, lastAlertAt: r.alerts[r.alerts.length - 1]!.time }),
+  };
+}
+
+/** The hosts that are the case's assets: a sensor only saw the traffic. */
+export function assetHosts(r: CaseReport): string[] {
+  return totalsOf(r)
+    .hosts.filter((h) => h.role !== 'sensor')
+    .map((h) => h.name);
 }

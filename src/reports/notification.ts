@@ -63,8 +63,8 @@ function providerText(o: ObservableView): string {
 function countsLine(v: ReportView): string {
   const n = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
   return [
-    n(v.alerts.length, 'alert', 'alerts'),
-    n(v.observables.length, 'observable', 'observables'),
+    n(v.totals.alerts, 'alert', 'alerts'),
+    n(v.totals.observables, 'observable', 'observables'),
     n(v.tasks.length, 'task', 'tasks'),
     v.updatedAt ? `updated ${v.updatedAt}` : '',
   ].filter(Boolean).join(' · ');
@@ -96,7 +96,7 @@ function textBody(v: ReportView, subject: string, where: { html: string; markdow
     const providers = providerText(o);
     lines.push(`  ${o.type} ${o.value}${verdictText(o)}${providers ? ` [${providers}]` : ''}`);
   }
-  const moreObservables = v.observables.length - observables.length;
+  const moreObservables = v.totals.observables - observables.length;
   if (moreObservables > 0) lines.push(`  (${moreObservables} more in the report)`);
   lines.push('');
 
@@ -138,7 +138,7 @@ export function renderNotification(report: CaseReport): RenderedMessage {
     colour: SEVERITY_COLOURS[v.severity],
     reasons: topReasons(v, MAX_REASONS),
     observables,
-    moreObservables: v.observables.length - observables.length,
+    moreObservables: v.totals.observables - observables.length,
     statusColour,
     counts: countsLine(v),
     reportHtml: where.html,

@@ -1,5 +1,5 @@
 import type { Severity, Verdict } from '../core/types.js';
-import type { CaseReport } from './model.js';
+import { totalsOf, type CaseReport } from './model.js';
 import { byTime, cleanText, formatDelta, formatScore, formatTime, oneLine } from './text.js';
 
 // One display-ready shape for every renderer, so the HTML report, the Markdown report and the
@@ -65,6 +65,8 @@ export interface ReportView {
   actions: ActionView[];
   tasks: Array<{ title: string; description: string; group: string; status: string; createdBy: string; createdAt: string }>;
   mitre: MitreView[];
+  /** Totals over the whole case; the lists hold fewer when the case is bigger than a report shows. */
+  totals: { alerts: number; observables: number; timeline: number };
 }
 
 const SEVERITY_VALUES: readonly Severity[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
@@ -190,6 +192,7 @@ export function buildView(report: CaseReport): ReportView {
       createdBy: oneLine(t.createdBy),
       createdAt: formatTime(t.createdAt),
     })),
+    totals: (({ alerts, observables, timeline }) => ({ alerts, observables, timeline }))(totalsOf(report)),
     mitre: report.mitre.map((m) => {
       const id = oneLine(m.id);
       const view: MitreView = { id, tactic: oneLine(m.tactic), technique: oneLine(m.technique) };
@@ -198,6 +201,15 @@ export function buildView(report: CaseReport): ReportView {
       return view;
     }),
   };
+}
+
+/** Says that a list is a window onto a bigger case, or nothing when it is whole. */
+export function windowNote(shown: number, total: number, what: 'alerts' | 'observables' | 'timeline'): string {
+  if (shown >= total) return '';
+  const n = (x: number) => x.toLocaleString('en-US');
+  if (what === 'observables') return `The ${n(shown)} riskiest of ${n(total)} observables (every malicious or suspicious one first); the case in the API or the web UI has them all.`;
+  if (what === 'alerts') return `The latest ${n(shown)} of ${n(total)} alerts; the case in the API or the web UI has them all.`;
+  return `The latest ${n(shown)} of ${n(total)} timeline entries; the case in the API or the web UI has them all.`;
 }
 
 /** The reasons that moved the score most, largest first: what a notification has room for. */
@@ -227,8 +239,8 @@ export function keyFacts(view: ReportView): Array<{ value: string; label: string
   const flagged = view.observables.filter((o) => o.risk?.verdict === 'malicious' || o.risk?.verdict === 'suspicious').length;
   const counts = actionCounts(view);
   const facts = [
-    plural(view.alerts.length, 'alert', 'alerts'),
-    plural(view.observables.length, 'observable', 'observables'),
+    plural(view.totals.alerts, 'alert', 'alerts'),
+    plural(view.totals.observables, 'observable', 'observables'),
     plural(flagged, 'flagged malicious or suspicious', 'flagged malicious or suspicious'),
   ];
   for (const status of Object.keys(counts).sort()) {

@@ -66,7 +66,7 @@ describe.each(backends)('Repo on $name', (backend) => {
     expect(await repo.existingAlertIds(['al_1', 'al_2', 'al_9'])).toEqual(new Set(['al_1', 'al_2']));
     const c = await repo.caseById('case_a');
     expect(c).toMatchObject({ number: expect.any(Number), severity: 'HIGH', alertCount: 2, status: 'New' });
-    const obs = await repo.observablesOfCase('case_a');
+    const obs = (await repo.observablesOfCase('case_a')).rows;
     expect(obs).toHaveLength(1);
     expect(obs[0]).toMatchObject({ type: 'ipv4', value: '185.220.101.47', verdict: 'malicious', role: 'src' });
     expect((await repo.timelineOfCase('case_a')).map((t) => t.kind)).toContain('case.opened');

@@ -229,13 +229,61 @@ export class Repo {
     return this.db.select().from(t.alerts).where(eq(t.alerts.caseId, caseId)).orderBy(asc(t.alerts.time));
   }
 
-  async observablesOfCase(caseId: string): Promise<Array<typeof t.observables.$inferSelect & { role: string | null }>> {
+  /** A case's latest `limit` alerts, oldest first, without their JSON bodies. */
+  async recentAlertsOfCase(caseId: string, limit: number): Promise<Array<{ id: string; source: string; sourceRef: string; time: string; title: string; ruleId: string; ruleLevel: number; host: string; hostRole: string | null; severity: string; score: number }>> {
     const rows = await this.db
+      .select({
+        id: t.alerts.id,
+        source: t.alerts.source,
+        sourceRef: t.alerts.sourceRef,
+        time: t.alerts.time,
+        title: t.alerts.title,
+        ruleId: t.alerts.ruleId,
+        ruleLevel: t.alerts.ruleLevel,
+        host: t.alerts.host,
+        hostRole: sql<string | null>`${t.alerts.data}->'host'->>'role'`,
+        severity: t.alerts.severity,
+        score: t.alerts.score,
+      })
+      .from(t.alerts)
+      .where(eq(t.alerts.caseId, caseId))
+      .orderBy(desc(t.alerts.time), desc(t.alerts.id))
+      .limit(limit);
+    return rows.reverse();
+  }
+
+  /**
+   * What a case's alerts have in common, over all of them however many: one row per rule, source,
+   * host (with its role) and ATT&CK mapping, with how many alerts share it.
+   */
+  async alertFacetsOfCase(caseId: string): Promise<Array<{ ruleId: string; source: string; host: string; hostRole: string | null; mitre: unknown; count: number }>> {
+    const res = await this.db.execute(sql`
+      select rule_id, source, host, data->'host'->>'role' as host_role, data->'rule'->'mitre' as mitre, count(*)::int as n
+      from alerts where case_id = ${caseId}
+      group by 1, 2, 3, 4, 5 order by min(time), 1, 2, 3`);
+    const rows = (res as unknown as { rows: Array<{ rule_id: string; source: string; host: string; host_role: string | null; mitre: unknown; n: number }> }).rows;
+    return rows.map((r) => ({ ruleId: r.rule_id, source: r.source, host: r.host, hostRole: r.host_role, mitre: r.mitre, count: Number(r.n) }));
+  }
+
+  /**
+   * A case's observables, at most `limit` of them: every malicious or suspicious one first, then the
+   * riskiest of the rest; and how many the case has in all.
+   */
+  async observablesOfCase(caseId: string, limit?: number): Promise<{ rows: Array<typeof t.observables.$inferSelect & { role: string | null }>; total: number }> {
+    const q = this.db
       .select({ o: t.observables, role: t.caseObservables.role })
       .from(t.caseObservables)
       .innerJoin(t.observables, eq(t.observables.id, t.caseObservables.observableId))
       .where(eq(t.caseObservables.caseId, caseId));
-    return rows.map((r) => ({ ...r.o, role: r.role }));
+    if (limit === undefined) {
+      const rows = (await q).map((r) => ({ ...r.o, role: r.role }));
+      return { rows, total: rows.length };
+    }
+    const [rows, count] = await Promise.all([
+      q.orderBy(sql`(${t.observables.verdict} in ('malicious', 'suspicious')) desc`, sql`${t.observables.riskScore} desc nulls last`, asc(t.observables.id)).limit(limit),
+      this.db.select({ n: sql<number>`count(*)::int` }).from(t.caseObservables).where(eq(t.caseObservables.caseId, caseId)),
+    ]);
+    return { rows: rows.map((r) => ({ ...r.o, role: r.role })), total: Number(count[0]?.n ?? 0) };
   }
 
   /** Other cases that share observables with this one: "also seen in cases #12, #40". */
@@ -289,6 +337,15 @@ export class Repo {
 
   async timelineOfCase(caseId: string): Promise<Array<typeof t.auditLog.$inferSelect>> {
     return this.db.select().from(t.auditLog).where(eq(t.auditLog.caseId, caseId)).orderBy(asc(t.auditLog.id));
+  }
+
+  /** A case's latest `limit` timeline entries, oldest first, and how many it has in all. */
+  async recentTimelineOfCase(caseId: string, limit: number): Promise<{ rows: Array<typeof t.auditLog.$inferSelect>; total: number }> {
+    const [rows, count] = await Promise.all([
+      this.db.select().from(t.auditLog).where(eq(t.auditLog.caseId, caseId)).orderBy(desc(t.auditLog.id)).limit(limit),
+      this.db.select({ n: sql<number>`count(*)::int` }).from(t.auditLog).where(eq(t.auditLog.caseId, caseId)),
+    ]);
+    return { rows: rows.reverse(), total: Number(count[0]?.n ?? 0) };
   }
 
   async notificationExists(id: string): Promise<boolean> {

@@ -49,7 +49,7 @@ export const alerts = pgTable(
   },
   (t) => [
     uniqueIndex('alerts_org_type_source_ref').on(t.org, t.type, t.source, t.sourceRef),
-    index('alerts_case').on(t.caseId),
+    index('alerts_case_time').on(t.caseId, t.time),
     index('alerts_time').on(t.time),
     index('alerts_source_ref_only').on(t.sourceRef),
   ],

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -103,5 +104,57 @@ describe.each([
     expect(batches).toBeGreaterThanOrEqual(2);
     expect(batches).toBeLessThan(14);
     expect(metrics).toContain('vigil_ingest_queue_depth 0');
+  });
+});
+
+describe('webhook requests over real connections', () => {
+  let app: App;
+  let server: FastifyInstance;
+  let dir: string;
+  let key: string;
+  let url: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vigil-ingest-sockets-'));
+    const { config } = loadConfig({ file: join(PACKAGE_ROOT, 'samples/vigil.yaml'), env: {} });
+    config.dataDir = 'memory://';
+    config.out = dir;
+    config.detect.rules = [];
+    app = await App.build(config, { log: silentLogger });
+    server = await buildServer(app);
+    await server.listen({ host: '127.0.0.1', port: 0 });
+    url = `http://127.0.0.1:${(server.server.address() as { port: number }).port}/api/ingest/wazuh`;
+    key = (await app.keys.create({ name: 'wazuh', role: 'ingest' })).key;
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.close();
+    await app?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('coalesces a burst into a few batches although the embedded store never yields to I/O', async () => {
+    const n = 48;
+    const prom = (await app.keys.create({ name: 'prom', role: 'read-only' })).key;
+    const batches = async () => Number(/vigil_ingest_batches_total (\d+)/.exec((await server.inject({ url: '/metrics', headers: { authorization: `Bearer ${prom}` } })).body)![1]);
+    // Keep-alive connections, opened by a first burst, as a SIEM's forwarder holds them.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: n });
+    const post = (id: string, i: number) =>
+      new Promise<{ status: number; body: { stored: number; cases: number[] } }>((resolve, reject) => {
+        const body = JSON.stringify(wazuh(id, `web-${i % 4}`, `185.220.102.${i % 5}`));
+        const req = http.request(url, { agent, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${key}` } }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    await Promise.all(Array.from({ length: n }, (_, i) => post(`w.${i}`, i)));
+    const before = await batches();
+    const res = await Promise.all(Array.from({ length: n }, (_, i) => post(`s.${i}`, i)));
+    agent.destroy();
+    expect(res.every((r) => r.status === 200 && r.body.stored === 1 && r.body.cases.length === 1)).toBe(true);
+    expect((await batches()) - before).toBeLessThanOrEqual(n / 4);
   });
 });

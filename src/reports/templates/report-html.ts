@@ -74,7 +74,9 @@ export const REPORT_HTML_TEMPLATE = `<!DOCTYPE html>
 </section>
 
 <section id="timeline">
-  <h2>Timeline <span class="count"><%= it.v.timeline.length %></span></h2>
+  <h2>Timeline <span class="count"><%= it.v.totals.timeline %></span></h2>
+<% if (it.notes.timeline) { %>  <p class="muted"><%= it.notes.timeline %></p>
+<% } %>
 <% if (it.v.timeline.length === 0) { %>
   <p class="none">None</p>
 <% } else { %>
@@ -90,7 +92,9 @@ export const REPORT_HTML_TEMPLATE = `<!DOCTYPE html>
 </section>
 
 <section id="alerts">
-  <h2>Alerts <span class="count"><%= it.v.alerts.length %></span></h2>
+  <h2>Alerts <span class="count"><%= it.v.totals.alerts %></span></h2>
+<% if (it.notes.alerts) { %>  <p class="muted"><%= it.notes.alerts %></p>
+<% } %>
 <% if (it.v.alerts.length === 0) { %>
   <p class="none">None</p>
 <% } else { %>
@@ -113,7 +117,9 @@ export const REPORT_HTML_TEMPLATE = `<!DOCTYPE html>
 </section>
 
 <section id="observables">
-  <h2>Observables and enrichment <span class="count"><%= it.v.observables.length %></span></h2>
+  <h2>Observables and enrichment <span class="count"><%= it.v.totals.observables %></span></h2>
+<% if (it.notes.observables) { %>  <p class="muted"><%= it.notes.observables %></p>
+<% } %>
 <% if (it.v.observables.length === 0) { %>
   <p class="none">None</p>
 <% } %>
