@@ -2,7 +2,6 @@
 // and raw events for Sigma. A request is answered only after what it carried is stored.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { App } from '../app.js';
 import { VigilError } from '../core/errors.js';
@@ -11,7 +10,6 @@ import { parseEventStream } from '../detect/sigma/io.js';
 import { extractForPipeline } from '../pipeline/extract.js';
 import { normalizeRecord, type IngestItem, type RunSummary } from '../pipeline/run.js';
 import { sourceFor } from '../sources/registry.js';
-import { alerts as alertsTable, cases as casesTable } from '../store/schema.js';
 import { metricsFor } from './routes/metrics.js';
 
 
@@ -191,18 +189,7 @@ export class IngestBatcher {
       }
       outcomes.push(mine);
     }
-    const ids = [...new Set(outcomes.flat().flatMap((o) => (o.kind === 'alert' ? [o.alert.id] : [])))];
-    const before = await this.app.repo.existingAlertIds(ids);
-    await this.app.ingest(items, STREAMING);
-    const caseOf = new Map<string, number>();
-    for (let i = 0; i < ids.length; i += 1000) {
-      const rows = await this.app.repo.db
-        .select({ id: alertsTable.id, number: casesTable.number })
-        .from(alertsTable)
-        .innerJoin(casesTable, eq(casesTable.id, alertsTable.caseId))
-        .where(inArray(alertsTable.id, ids.slice(i, i + 1000)));
-      for (const r of rows) caseOf.set(r.id, r.number);
-    }
+    const placed = (await this.app.ingest(items, STREAMING)).placed ?? new Map<string, { caseNumber: number; stored: boolean }>();
     // The first request to carry an alert stored it; later ones in the batch carried a duplicate.
     const claimed = new Set<string>();
     batch.forEach((w, i) => {
@@ -216,13 +203,13 @@ export class IngestBatcher {
         } else {
           const id = o.alert.id;
           if (!r.alertIds.includes(id)) r.alertIds.push(id);
-          if (before.has(id) || claimed.has(id) || !caseOf.has(id)) r.duplicate++;
+          const p = placed.get(id);
+          if (!p?.stored || claimed.has(id)) r.duplicate++;
           else {
             r.stored++;
             claimed.add(id);
           }
-          const n = caseOf.get(id);
-          if (n !== undefined) cases.add(n);
+          if (p) cases.add(p.caseNumber);
         }
       }
       r.cases = [...cases].sort((a, b) => a - b);

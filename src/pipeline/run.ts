@@ -88,6 +88,11 @@ export interface RunSummary {
   alertIds: string[];
   /** Sigma over the raw records, when rules are loaded. */
   detect?: { rules: number; events: number; detections: number; correlations: number };
+  /**
+   * With `deferResponse`: the case of every alert in `alertIds`, and whether this call stored it
+   * (false: it was stored before). What a webhook answers per request.
+   */
+  placed?: Map<string, { caseNumber: number; stored: boolean }>;
 }
 
 /** The per-alert part of the pipeline: record → alert with observables. No I/O. */
@@ -332,6 +337,7 @@ export class Pipeline {
   private async ingestNow(items: Iterable<IngestItem> | AsyncIterable<IngestItem>, opts: IngestOptions): Promise<RunSummary> {
     const started = performance.now();
     const summary = emptySummary(opts.outDir);
+    if (opts.deferResponse) summary.placed = new Map();
     this.grouper ??= await this.seedGrouper();
     const grouper = this.grouper;
     const opened = new Set<string>();
@@ -347,7 +353,7 @@ export class Pipeline {
       const b = batch;
       batch = [];
       try {
-        await this.processBatch(b, grouper, summary, opened, touched, enrichedLogged);
+        await this.processBatch(b, grouper, summary, opened, touched, enrichedLogged, summary.placed);
       } catch (e) {
         // The store refused the batch: the in-memory case state may now be ahead of it.
         this.grouper = undefined;
@@ -396,7 +402,7 @@ export class Pipeline {
     if (opts.deferResponse) {
       for (const caseId of touched) this.pending.set(caseId, (this.pending.get(caseId) ?? false) || opened.has(caseId));
       // A webhook caller wants the case its alert is in, also when the alert was already stored.
-      summary.caseNumbers.push(...(await this.d.repo.caseNumbersOfAlerts(summary.alertIds)));
+      summary.caseNumbers.push(...new Set([...summary.placed!.values()].map((p) => p.caseNumber)));
       this.scheduleResponses(opts.outDir);
     } else {
       for (const caseId of touched) await this.afterCase(caseId, opened.has(caseId), opts.outDir, summary);
@@ -476,10 +482,12 @@ export class Pipeline {
     touched: Set<string>,
     /** case + observable pairs whose intel verdict is already on the timeline this run. */
     enrichedLogged: Set<string>,
+    placed: RunSummary['placed'],
   ): Promise<void> {
     const existing = await this.d.repo.existingAlertIds(batch.map((b) => b.alert.id));
     const fresh = batch.filter((b) => !existing.has(b.alert.id));
     summary.alerts.duplicate += batch.length - fresh.length;
+    if (placed && existing.size) for (const [id, n] of await this.d.repo.caseNumbersOfAlerts([...existing])) placed.set(id, { caseNumber: n, stored: false });
     if (!fresh.length) return;
 
     const intel = await this.d.intel.enrichMany(fresh.flatMap((b) => enrichables(b.alert)));
@@ -492,7 +500,8 @@ export class Pipeline {
       touched,
       enrichedLogged,
     );
-    await this.d.repo.saveBatch(write);
+    const numbers = await this.d.repo.saveBatch(write);
+    if (placed) for (const s of write.alerts) placed.set(s.alert.id, { caseNumber: numbers.get(s.caseId)!, stored: true });
     summary.alerts.new += fresh.length;
   }
 

@@ -81,9 +81,12 @@ export function maskUrl(url: string): string {
  * Opens the store and applies pending migrations: PostgreSQL when `databaseUrl` is set, otherwise
  * embedded PGlite in `dataDir` (or in memory when `dataDir` is `memory://`).
  */
-export async function openStore(opts: { databaseUrl?: string | undefined; dataDir: string; purpose?: string }): Promise<StoreHandle> {
+export async function openStore(opts: { databaseUrl?: string | undefined; dataDir: string; purpose?: string; onIdleError?: (err: Error) => void }): Promise<StoreHandle> {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 4 });
+    // An idle connection the server closes (a restart, a failover, an admin's terminate) is dropped
+    // by the pool and the next query opens a new one; without a listener it would end the process.
+    pool.on('error', (err) => opts.onIdleError?.(err));
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     try {
       await migratePg(db as never, { migrationsFolder: MIGRATIONS });

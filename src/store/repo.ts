@@ -77,6 +77,13 @@ export class Repo {
   }
 
   /** Writes one processed batch atomically: a crash mid-batch leaves the store as it was before it. */
+  /**
+   * Stores one batch (alerts, their cases, case keys, observables, links and timeline) as a single
+   * statement: one JSON parameter expanded by jsonb_to_recordset, each table written by its own
+   * data-modifying CTE. One statement is atomic on its own, and on PGlite a statement's fixed cost
+   * is what a small batch (a burst of webhook requests) mostly pays. Returns the number of every
+   * case the batch touched.
+   */
   async saveBatch(batch: {
     alerts: StoredAlert[];
     cases: CaseUpsert[];
@@ -84,132 +91,118 @@ export class Repo {
     observables: ObservableUpsert[];
     caseObservables: Array<{ caseId: string; observable: Observable }>;
     audit: AuditRow[];
-  }): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      const now = new Date().toISOString();
-      // New cases are inserted and existing ones updated separately: an upsert would take a number
-      // from the case sequence even when it only updates, leaving gaps in the case numbers.
-      const ids = batch.cases.map((c) => c.id);
-      const present = new Set<string>();
-      for (const c of chunks(ids, 1000)) for (const r of await tx.select({ id: t.cases.id }).from(t.cases).where(inArray(t.cases.id, c))) present.add(r.id);
-      const fresh = batch.cases.filter((c) => !present.has(c.id));
-      for (const c of chunks(fresh)) {
-        await tx.insert(t.cases).values(
-          c.map((x) => ({
-            id: x.id,
-            title: x.title,
-            severity: x.severity,
-            score: x.score,
-            assessment: x.assessment,
-            summary: x.summary,
-            alertCount: x.alertCount,
-            firstAlertAt: x.firstAlertAt,
-            lastAlertAt: x.lastAlertAt,
-            createdAt: now,
-            updatedAt: now,
-          })),
-        );
-      }
-      // Every updated case in one statement: a batch that touches many cases (many small batches in
-      // the scale-out workers) would otherwise pay a round trip per case.
-      const updates = batch.cases.filter((c) => present.has(c.id));
-      if (updates.length) {
-        await tx.execute(sql`
-          update cases c set title = x.title, severity = x.severity, score = x.score, assessment = x.assessment, alert_count = x.alert_count,
-            first_alert_at = least(c.first_alert_at, x.first_alert_at), last_alert_at = greatest(c.last_alert_at, x.last_alert_at), updated_at = ${now}
-          from jsonb_to_recordset(${json(
-            updates.map((x) => ({ id: x.id, title: x.title, severity: x.severity, score: x.score, assessment: x.assessment, alert_count: x.alertCount, first_alert_at: x.firstAlertAt, last_alert_at: x.lastAlertAt })),
-          )}::jsonb) as x(id text, title text, severity text, score real, assessment jsonb, alert_count int, first_alert_at timestamptz, last_alert_at timestamptz)
-          where c.id = x.id`);
-      }
-      // The per-alert tables get one statement per table with the rows as a single JSON parameter,
-      // expanded by jsonb_to_recordset: binding thousands of values one by one costs more than the insert.
-      await tx.execute(sql`
+  }): Promise<Map<string, number>> {
+    const now = new Date().toISOString();
+    const payload = {
+      cases: batch.cases.map((x) => ({ id: x.id, title: x.title, severity: x.severity, score: x.score, assessment: x.assessment, summary: x.summary, alert_count: x.alertCount, first_alert_at: x.firstAlertAt, last_alert_at: x.lastAlertAt })),
+      alerts: batch.alerts.map(({ alert: a, assessment, caseId }) => ({
+        id: a.id,
+        source: a.source,
+        source_ref: a.sourceRef,
+        time: a.time,
+        title: a.title,
+        rule_id: a.rule.id,
+        rule_level: a.rule.level,
+        host: a.host.name,
+        severity: assessment.severity,
+        score: assessment.score,
+        case_id: caseId,
+        data: { ...a, assessment },
+      })),
+      keys: mergeSpans(batch.keys).map((k) => ({ key: k.key, case_id: k.caseId, first_seen: k.firstSeen, last_seen: k.lastSeen })),
+      observables: mergeObservables(batch.observables).map((o) => ({
+        id: observableId(o.observable),
+        type: o.observable.type,
+        value: o.observable.value,
+        scope: o.observable.scope ?? null,
+        risk_score: o.risk?.score ?? null,
+        verdict: o.risk?.verdict ?? null,
+        intel: o.intel ?? [],
+        first_seen: o.firstSeen,
+        last_seen: o.lastSeen,
+      })),
+      links: dedupeBy(batch.caseObservables, (l) => `${l.caseId}:${l.observable.type}:${l.observable.value}`).map((l) => ({ case_id: l.caseId, observable_id: observableId(l.observable), role: l.observable.role ?? null })),
+      audit: batch.audit.map((r) => ({ at: r.at, actor: r.actor, kind: r.kind, case_id: r.caseId ?? null, subject: r.subject ?? '', message: r.message, data: r.data ?? null })),
+    };
+    // Every CTE sees the store as it was before the statement, so `new_cases` inserts exactly the
+    // cases `old_cases` cannot update. (An upsert would take a number from the case sequence even
+    // when it only updates, leaving gaps in the case numbers.)
+    const res = await this.db.execute(sql`
+      with p as (select ${JSON.stringify(payload)}::jsonb as j),
+      c as (
+        select x.* from p, jsonb_to_recordset(p.j->'cases') as x(id text, title text, severity text, score real, assessment jsonb, summary text,
+          alert_count int, first_alert_at timestamptz, last_alert_at timestamptz)
+      ),
+      new_cases as (
+        insert into cases (id, title, severity, score, assessment, summary, alert_count, first_alert_at, last_alert_at, created_at, updated_at)
+        select id, title, severity, score, assessment, summary, alert_count, first_alert_at, last_alert_at, ${now}, ${now}
+        from c where not exists (select 1 from cases e where e.id = c.id)
+        returning id, number
+      ),
+      old_cases as (
+        update cases e set title = c.title, severity = c.severity, score = c.score, assessment = c.assessment, alert_count = c.alert_count,
+          first_alert_at = least(e.first_alert_at, c.first_alert_at), last_alert_at = greatest(e.last_alert_at, c.last_alert_at), updated_at = ${now}
+        from c where e.id = c.id
+        returning e.id, e.number
+      ),
+      new_alerts as (
         insert into alerts (id, source, source_ref, time, title, rule_id, rule_level, host, severity, score, case_id, data)
-        select id, source, source_ref, time, title, rule_id, rule_level, host, severity, score, case_id, data
-        from jsonb_to_recordset(${json(
-          batch.alerts.map(({ alert: a, assessment, caseId }) => ({
-            id: a.id,
-            source: a.source,
-            source_ref: a.sourceRef,
-            time: a.time,
-            title: a.title,
-            rule_id: a.rule.id,
-            rule_level: a.rule.level,
-            host: a.host.name,
-            severity: assessment.severity,
-            score: assessment.score,
-            case_id: caseId,
-            data: { ...a, assessment },
-          })),
-        )}::jsonb) as x(id text, source text, source_ref text, time timestamptz, title text, rule_id text, rule_level int,
-          host text, severity text, score real, case_id text, data jsonb)
-        on conflict do nothing`);
-      const keys = mergeSpans(batch.keys);
-      if (keys.length) {
-        await tx.execute(sql`
-          insert into case_keys (key, case_id, first_seen, last_seen)
-          select key, case_id, first_seen, last_seen
-          from jsonb_to_recordset(${json(keys.map((k) => ({ key: k.key, case_id: k.caseId, first_seen: k.firstSeen, last_seen: k.lastSeen })))}::jsonb)
-            as x(key text, case_id text, first_seen timestamptz, last_seen timestamptz)
-          on conflict (key, case_id) do update set
-            first_seen = least(case_keys.first_seen, excluded.first_seen),
-            last_seen = greatest(case_keys.last_seen, excluded.last_seen)`);
-      }
-      const obs = mergeObservables(batch.observables);
-      if (obs.length) {
-        await tx.execute(sql`
-          insert into observables (id, type, value, scope, risk_score, verdict, intel, first_seen, last_seen)
-          select id, type, value, scope, risk_score, verdict, coalesce(intel, '[]'::jsonb), first_seen, last_seen
-          from jsonb_to_recordset(${json(
-            obs.map((o) => ({
-              id: observableId(o.observable),
-              type: o.observable.type,
-              value: o.observable.value,
-              scope: o.observable.scope ?? null,
-              risk_score: o.risk?.score ?? null,
-              verdict: o.risk?.verdict ?? null,
-              intel: o.intel ?? [],
-              first_seen: o.firstSeen,
-              last_seen: o.lastSeen,
-            })),
-          )}::jsonb) as x(id text, type text, value text, scope text, risk_score real, verdict text, intel jsonb, first_seen timestamptz, last_seen timestamptz)
-          on conflict (id) do update set
-            last_seen = greatest(observables.last_seen, excluded.last_seen),
-            first_seen = least(observables.first_seen, excluded.first_seen),
-            risk_score = coalesce(excluded.risk_score, observables.risk_score),
-            verdict = coalesce(excluded.verdict, observables.verdict),
-            intel = case when jsonb_array_length(excluded.intel) > 0 then excluded.intel else observables.intel end`);
-      }
-      const links = dedupeBy(batch.caseObservables, (l) => `${l.caseId}:${l.observable.type}:${l.observable.value}`);
-      if (links.length) {
-        await tx.execute(sql`
-          insert into case_observables (case_id, observable_id, role)
-          select case_id, observable_id, role
-          from jsonb_to_recordset(${json(links.map((l) => ({ case_id: l.caseId, observable_id: observableId(l.observable), role: l.observable.role ?? null })))}::jsonb)
-            as x(case_id text, observable_id text, role text)
-          on conflict do nothing`);
-      }
-      await insertAudit(tx as unknown as Db, batch.audit);
-    });
+        select x.* from p, jsonb_to_recordset(p.j->'alerts') as x(id text, source text, source_ref text, time timestamptz, title text, rule_id text,
+          rule_level int, host text, severity text, score real, case_id text, data jsonb)
+        on conflict do nothing
+      ),
+      keys as (
+        insert into case_keys (key, case_id, first_seen, last_seen)
+        select x.* from p, jsonb_to_recordset(p.j->'keys') as x(key text, case_id text, first_seen timestamptz, last_seen timestamptz)
+        on conflict (key, case_id) do update set
+          first_seen = least(case_keys.first_seen, excluded.first_seen),
+          last_seen = greatest(case_keys.last_seen, excluded.last_seen)
+      ),
+      obs as (
+        insert into observables (id, type, value, scope, risk_score, verdict, intel, first_seen, last_seen)
+        select id, type, value, scope, risk_score, verdict, coalesce(intel, '[]'::jsonb), first_seen, last_seen
+        from p, jsonb_to_recordset(p.j->'observables') as x(id text, type text, value text, scope text, risk_score real, verdict text, intel jsonb,
+          first_seen timestamptz, last_seen timestamptz)
+        on conflict (id) do update set
+          last_seen = greatest(observables.last_seen, excluded.last_seen),
+          first_seen = least(observables.first_seen, excluded.first_seen),
+          risk_score = coalesce(excluded.risk_score, observables.risk_score),
+          verdict = coalesce(excluded.verdict, observables.verdict),
+          intel = case when jsonb_array_length(excluded.intel) > 0 then excluded.intel else observables.intel end
+      ),
+      links as (
+        insert into case_observables (case_id, observable_id, role)
+        select x.* from p, jsonb_to_recordset(p.j->'links') as x(case_id text, observable_id text, role text)
+        on conflict do nothing
+      ),
+      audit as (
+        -- In the batch's order: the timeline is ordered by id.
+        insert into audit_log (at, actor, kind, case_id, subject, message, data)
+        select (e->>'at')::timestamptz, e->>'actor', e->>'kind', e->>'case_id', e->>'subject', e->>'message', nullif(e->'data', 'null'::jsonb)
+        from p, jsonb_array_elements(p.j->'audit') with ordinality as x(e, n)
+        order by n
+      )
+      select id, number from new_cases union all select id, number from old_cases`);
+    const rows = (res as unknown as { rows: Array<{ id: string; number: number }> }).rows;
+    return new Map(rows.map((r) => [r.id, Number(r.number)]));
   }
 
   async audit(rows: AuditRow[]): Promise<void> {
     await insertAudit(this.db, rows);
   }
 
-  /** The numbers of the cases holding these alerts, each once. */
-  async caseNumbersOfAlerts(alertIds: string[]): Promise<number[]> {
-    const out = new Set<number>();
-    for (let i = 0; i < alertIds.length; i += 1000) {
+  /** The number of the case holding each of these alerts (alerts in no case are left out). */
+  async caseNumbersOfAlerts(alertIds: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const c of chunks(alertIds, 1000)) {
       const rows = await this.db
-        .selectDistinct({ n: t.cases.number })
+        .select({ id: t.alerts.id, n: t.cases.number })
         .from(t.alerts)
         .innerJoin(t.cases, eq(t.cases.id, t.alerts.caseId))
-        .where(inArray(t.alerts.id, alertIds.slice(i, i + 1000)));
-      for (const r of rows) out.add(r.n);
+        .where(inArray(t.alerts.id, c));
+      for (const r of rows) out.set(r.id, r.n);
     }
-    return [...out];
+    return out;
   }
 
   async caseById(id: string): Promise<typeof t.cases.$inferSelect | undefined> {
