@@ -3,7 +3,8 @@
 // real `vigil serve` stack (Fastify + auth + the whole pipeline) on the embedded store (PGlite on
 // disk). Goal: ≥ 2,000 alerts/s with p99 < 50 ms.
 //
-//   node --import tsx bench/ingest.bench.ts            BENCH_INGEST_REQUESTS (5000), BENCH_INGEST_CONCURRENCY (64)
+//   node --import tsx bench/ingest.bench.ts            BENCH_INGEST_REQUESTS (5000), BENCH_INGEST_CONCURRENCY (64,16,4),
+//                                                      BENCH_INGEST_DATABASE_URL (PostgreSQL instead of the embedded store)
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -12,7 +13,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REQUESTS = Number(process.env.BENCH_INGEST_REQUESTS ?? 5000);
-const CONCURRENCY = Number(process.env.BENCH_INGEST_CONCURRENCY ?? 64);
+/** One run per level; the goal is judged at the first (a Wazuh manager's integratord fans out far less). */
+const CONCURRENCY = (process.env.BENCH_INGEST_CONCURRENCY ?? '64,16,4').split(',').map(Number);
 const WARMUP = Number(process.env.BENCH_INGEST_WARMUP ?? 500);
 
 function rnd(seed: number): () => number {
@@ -144,34 +146,60 @@ async function main(): Promise<void> {
   config.dataDir = join(dir, 'data');
   config.out = join(dir, 'out');
   config.detect.rules = [];
-  delete config.database.url;
+  // The goal is for the embedded store; BENCH_INGEST_DATABASE_URL runs the same load on PostgreSQL for comparison.
+  const pgUrl = process.env.BENCH_INGEST_DATABASE_URL;
+  let dropDb: (() => Promise<void>) | undefined;
+  if (pgUrl) {
+    const { default: pg } = await import('pg');
+    const name = `vigil_bench_${process.pid}`;
+    const admin = new pg.Client({ connectionString: pgUrl });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    const u = new URL(pgUrl);
+    u.pathname = `/${name}`;
+    config.database.url = u.toString();
+    dropDb = async () => {
+      const a = new pg.Client({ connectionString: pgUrl });
+      await a.connect();
+      await a.query(`drop database if exists ${name} with (force)`);
+      await a.end();
+    };
+  } else delete config.database.url;
   const app = await App.build(config, { log: silentLogger, purpose: 'bench ingest' });
   const server = await buildServer(app);
   await server.listen({ host: '127.0.0.1', port: 0 });
   const addr = server.server.address() as { port: number };
   const url = `http://127.0.0.1:${addr.port}`;
   const { key } = await app.keys.create({ name: 'bench', role: 'ingest' });
-  console.log(`vigil serve stack on ${url}: PGlite in ${config.dataDir}, ${app.localIndex.size} indicators, ${app.playbooks.length} playbooks, outbox notifications and reports on`);
+  console.log(`vigil serve stack on ${url}: ${pgUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}`}, ${app.localIndex.size} indicators, ${app.playbooks.length} playbooks, outbox notifications and reports on`);
 
-  const warm = await runLoad(url, key, WARMUP, CONCURRENCY, 0);
+  const warm = await runLoad(url, key, WARMUP, CONCURRENCY[0]!, 0);
   console.log(`warm-up: ${warm.requests} requests, ${warm.failed} failed${warm.firstError ? ` (${warm.firstError})` : ''}`);
-  const res = await runLoad(url, key, REQUESTS, CONCURRENCY, WARMUP);
+  const runs: Array<{ concurrency: number; res: LoadResult }> = [];
+  let offset = WARMUP;
+  for (const concurrency of CONCURRENCY) {
+    runs.push({ concurrency, res: await runLoad(url, key, REQUESTS, concurrency, offset) });
+    offset += REQUESTS;
+  }
   const counts = await app.repo.counts();
   await server.close();
   await app.close();
+  await dropDb?.();
   rmSync(dir, { recursive: true, force: true });
 
-  const rps = (res.ok / res.elapsedMs) * 1000;
   const f = (x: number) => x.toFixed(1);
-  console.log(`\nPOST /api/ingest/wazuh, one alert per request, ${CONCURRENCY} keep-alive connections, ${res.requests} requests (after ${WARMUP} warm-up)`);
-  console.log(`  alerts/s        ${Math.round(rps).toLocaleString('en-US')}   (goal ≥ 2,000: ${rps >= 2000 ? 'met' : 'NOT met'})`);
-  console.log(`  latency p50     ${f(res.p50)} ms`);
-  console.log(`  latency p90     ${f(res.p90)} ms`);
-  console.log(`  latency p99     ${f(res.p99)} ms   (goal < 50 ms: ${res.p99 < 50 ? 'met' : 'NOT met'})`);
-  console.log(`  latency max     ${f(res.max)} ms`);
-  console.log(`  failed          ${res.failed}${res.firstError ? ` (first: ${res.firstError})` : ''}`);
+  console.log(`\nPOST /api/ingest/wazuh, one alert per request, ${REQUESTS} requests per run (after ${WARMUP} warm-up), ${pgUrl ? 'PostgreSQL' : 'embedded store'}`);
+  console.log('  connections   alerts/s    p50 ms    p90 ms    p99 ms    max ms   failed');
+  for (const { concurrency, res } of runs) {
+    const rps = (res.ok / res.elapsedMs) * 1000;
+    console.log(`  ${String(concurrency).padStart(11)}   ${Math.round(rps).toLocaleString('en-US').padStart(8)}  ${f(res.p50).padStart(8)}  ${f(res.p90).padStart(8)}  ${f(res.p99).padStart(8)}  ${f(res.max).padStart(8)}   ${res.failed}${res.firstError ? ` (first: ${res.firstError})` : ''}`);
+    if (res.failed) process.exitCode = 1;
+  }
+  const first = runs[0]!;
+  const rps = (first.res.ok / first.res.elapsedMs) * 1000;
+  console.log(`  goal at ${first.concurrency} connections: ≥ 2,000 alerts/s ${rps >= 2000 ? 'met' : 'NOT met'}, p99 < 50 ms ${first.res.p99 < 50 ? 'met' : 'NOT met'}`);
   console.log(`  store after     ${counts['alerts']} alerts, ${counts['cases']} cases, ${counts['actions']} actions, ${counts['notifications']} notifications`);
-  if (res.failed) process.exitCode = 1;
 }
 
 if (process.argv.includes('--load')) {

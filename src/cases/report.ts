@@ -5,6 +5,11 @@ import type { Repo } from '../store/repo.js';
 
 const TYPE_ORDER: Record<string, number> = { ipv4: 0, ipv6: 0, url: 1, domain: 2, sha256: 3, sha1: 3, md5: 3, sha512: 3, email: 4, filepath: 5, user: 6, host: 7, process: 8, commandline: 9 };
 
+async function turn<T>(f: () => Promise<T>): Promise<T> {
+  await new Promise((r) => setImmediate(r));
+  return f();
+}
+
 function roleOf(r: string | null): 'agent' | 'sensor' | undefined {
   return r === 'agent' || r === 'sensor' ? r : undefined;
 }
@@ -46,15 +51,16 @@ function summarize(r: Omit<CaseReport, 'case'> & { case: Omit<CaseReport['case']
 export async function buildCaseReport(repo: Repo, caseId: string, clock: Clock): Promise<CaseReport | undefined> {
   const c = await repo.caseById(caseId);
   if (!c) return undefined;
-  const [alertRows, facets, obs, actions, tasks, timeline, related] = await Promise.all([
-    repo.recentAlertsOfCase(caseId, REPORT_LIMITS.alerts),
-    repo.alertFacetsOfCase(caseId),
-    repo.observablesOfCase(caseId, REPORT_LIMITS.observables),
-    repo.actionsOfCase(caseId),
-    repo.tasksOfCase(caseId),
-    repo.recentTimelineOfCase(caseId, REPORT_LIMITS.timeline),
-    repo.relatedCaseNumbers(caseId),
-  ]);
+  // One query after another, with a turn of the event loop between: the embedded store runs each
+  // synchronously, and a report's queries at once would hold up webhook requests for all of them.
+  const alertRows = await turn(() => repo.recentAlertsOfCase(caseId, REPORT_LIMITS.alerts));
+  const facets = await turn(() => repo.alertFacetsOfCase(caseId));
+  const obs = await turn(() => repo.observablesOfCase(caseId, REPORT_LIMITS.observables));
+  const actions = await turn(() => repo.actionsOfCase(caseId));
+  const tasks = await turn(() => repo.tasksOfCase(caseId));
+  const timeline = await turn(() => repo.recentTimelineOfCase(caseId, REPORT_LIMITS.timeline));
+  const related = await turn(() => repo.relatedCaseNumbers(caseId));
+  const roleOfHost = new Map(facets.map((f) => [`${f.source}\u0000${f.host}`, roleOf(f.hostRole)]));
   const mitre = new Map<string, { id: string; tactic?: string; technique?: string }>();
   const hosts = new Map<string, CaseTotals['hosts'][number]>();
   let alertTotal = 0;
@@ -94,7 +100,7 @@ export async function buildCaseReport(repo: Repo, caseId: string, clock: Clock):
       ruleId: a.ruleId,
       ruleLevel: a.ruleLevel,
       host: a.host,
-      ...(roleOf(a.hostRole) && { hostRole: roleOf(a.hostRole) }),
+      ...(roleOfHost.get(`${a.source}\u0000${a.host}`) && { hostRole: roleOfHost.get(`${a.source}\u0000${a.host}`) }),
       severity: a.severity as Severity,
       score: a.score,
     })),

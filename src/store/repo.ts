@@ -223,7 +223,7 @@ export class Repo {
   }
 
   /** A case's latest `limit` alerts, oldest first, without their JSON bodies. */
-  async recentAlertsOfCase(caseId: string, limit: number): Promise<Array<{ id: string; source: string; sourceRef: string; time: string; title: string; ruleId: string; ruleLevel: number; host: string; hostRole: string | null; severity: string; score: number }>> {
+  async recentAlertsOfCase(caseId: string, limit: number): Promise<Array<{ id: string; source: string; sourceRef: string; time: string; title: string; ruleId: string; ruleLevel: number; host: string; severity: string; score: number }>> {
     const rows = await this.db
       .select({
         id: t.alerts.id,
@@ -234,7 +234,6 @@ export class Repo {
         ruleId: t.alerts.ruleId,
         ruleLevel: t.alerts.ruleLevel,
         host: t.alerts.host,
-        hostRole: sql<string | null>`${t.alerts.data}->'host'->>'role'`,
         severity: t.alerts.severity,
         score: t.alerts.score,
       })
@@ -246,16 +245,26 @@ export class Repo {
   }
 
   /**
-   * What a case's alerts have in common, over all of them however many: one row per rule, source,
-   * host (with its role) and ATT&CK mapping, with how many alerts share it.
+   * What a case's alerts have in common, over all of them however many: one row per rule, source
+   * and host, with how many alerts share it, and the host's role and the rule's ATT&CK mapping read
+   * from one of them. Only the grouping reads every alert, and it reads no JSON.
    */
   async alertFacetsOfCase(caseId: string): Promise<Array<{ ruleId: string; source: string; host: string; hostRole: string | null; mitre: unknown; count: number }>> {
-    const res = await this.db.execute(sql`
-      select rule_id, source, host, data->'host'->>'role' as host_role, data->'rule'->'mitre' as mitre, count(*)::int as n
-      from alerts where case_id = ${caseId}
-      group by 1, 2, 3, 4, 5 order by min(time), 1, 2, 3`);
-    const rows = (res as unknown as { rows: Array<{ rule_id: string; source: string; host: string; host_role: string | null; mitre: unknown; n: number }> }).rows;
-    return rows.map((r) => ({ ruleId: r.rule_id, source: r.source, host: r.host, hostRole: r.host_role, mitre: r.mitre, count: Number(r.n) }));
+    const groups = await this.db
+      .select({ ruleId: t.alerts.ruleId, source: t.alerts.source, host: t.alerts.host, count: sql<number>`count(*)::int`, sample: sql<string>`min(${t.alerts.id})` })
+      .from(t.alerts)
+      .where(eq(t.alerts.caseId, caseId))
+      .groupBy(t.alerts.ruleId, t.alerts.source, t.alerts.host)
+      .orderBy(sql`min(${t.alerts.time})`, t.alerts.ruleId, t.alerts.source, t.alerts.host);
+    const samples = new Map<string, { role: string | null; mitre: unknown }>();
+    for (const c of chunks(groups.map((g) => g.sample), 1000)) {
+      const rows = await this.db
+        .select({ id: t.alerts.id, role: sql<string | null>`${t.alerts.data}->'host'->>'role'`, mitre: sql<unknown>`${t.alerts.data}->'rule'->'mitre'` })
+        .from(t.alerts)
+        .where(inArray(t.alerts.id, c));
+      for (const r of rows) samples.set(r.id, { role: r.role, mitre: r.mitre });
+    }
+    return groups.map((g) => ({ ruleId: g.ruleId, source: g.source, host: g.host, hostRole: samples.get(g.sample)?.role ?? null, mitre: samples.get(g.sample)?.mitre ?? null, count: Number(g.count) }));
   }
 
   /**
