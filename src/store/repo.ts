@@ -51,6 +51,20 @@ export interface ObservableUpsert {
 
 export const OPEN_STATUSES = ['New', 'InProgress'];
 
+/** An alert as a list shows it: its columns without the JSON body. */
+export const ALERT_LIST_COLUMNS = {
+  id: t.alerts.id,
+  source: t.alerts.source,
+  sourceRef: t.alerts.sourceRef,
+  time: t.alerts.time,
+  title: t.alerts.title,
+  ruleId: t.alerts.ruleId,
+  ruleLevel: t.alerts.ruleLevel,
+  host: t.alerts.host,
+  severity: t.alerts.severity,
+  score: t.alerts.score,
+};
+
 /** Every read and write the pipeline and API make; one place, so PGlite and PostgreSQL stay identical. */
 export class Repo {
   constructor(readonly db: Db) {}
@@ -223,20 +237,9 @@ export class Repo {
   }
 
   /** A case's latest `limit` alerts, oldest first, without their JSON bodies. */
-  async recentAlertsOfCase(caseId: string, limit: number): Promise<Array<{ id: string; source: string; sourceRef: string; time: string; title: string; ruleId: string; ruleLevel: number; host: string; severity: string; score: number }>> {
+  async recentAlertsOfCase(caseId: string, limit: number) {
     const rows = await this.db
-      .select({
-        id: t.alerts.id,
-        source: t.alerts.source,
-        sourceRef: t.alerts.sourceRef,
-        time: t.alerts.time,
-        title: t.alerts.title,
-        ruleId: t.alerts.ruleId,
-        ruleLevel: t.alerts.ruleLevel,
-        host: t.alerts.host,
-        severity: t.alerts.severity,
-        score: t.alerts.score,
-      })
+      .select(ALERT_LIST_COLUMNS)
       .from(t.alerts)
       .where(eq(t.alerts.caseId, caseId))
       .orderBy(desc(t.alerts.time), desc(t.alerts.id))

@@ -7,6 +7,7 @@ import type { App } from '../../app.js';
 import { VigilError } from '../../core/errors.js';
 import { OBSERVABLE_TYPES, SEVERITIES, Verdict } from '../../core/types.js';
 import * as t from '../../store/schema.js';
+import { ALERT_LIST_COLUMNS } from '../../store/repo.js';
 import { containsPattern, csv, ErrorBody, orgOf, Paging, rows } from './common.js';
 
 const AlertRow = z.object({
@@ -38,16 +39,7 @@ const ObservableRow = z.object({
 
 /** What an alert row shows (with its case number, through a join on cases). */
 const ALERT_COLUMNS = {
-  id: t.alerts.id,
-  source: t.alerts.source,
-  sourceRef: t.alerts.sourceRef,
-  time: t.alerts.time,
-  title: t.alerts.title,
-  ruleId: t.alerts.ruleId,
-  ruleLevel: t.alerts.ruleLevel,
-  host: t.alerts.host,
-  severity: t.alerts.severity,
-  score: t.alerts.score,
+  ...ALERT_LIST_COLUMNS,
   caseNumber: t.cases.number,
   ingestedAt: t.alerts.ingestedAt,
 };

@@ -24,31 +24,43 @@ function wazuh(id: string, host: string, ip: string): Record<string, unknown> {
   };
 }
 
+/** A `vigil serve` stack on an in-memory store with an ingest key; `listen` opens a real port. */
+async function serve(opts: { rules: boolean; listen?: boolean }) {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-ingest-batch-'));
+  const { config } = loadConfig({ file: join(PACKAGE_ROOT, 'samples/vigil.yaml'), env: {} });
+  config.dataDir = 'memory://';
+  config.out = dir;
+  if (!opts.rules) config.detect.rules = [];
+  const app = await App.build(config, { log: silentLogger });
+  const server = await buildServer(app);
+  if (opts.listen) await server.listen({ host: '127.0.0.1', port: 0 });
+  const key = (await app.keys.create({ name: 'wazuh', role: 'ingest' })).key;
+  return {
+    app,
+    server,
+    key,
+    async close() {
+      await server.close();
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 describe.each([
   ['without Sigma rules (alerts built once, handed over built)', false],
   ['with Sigma rules (records handed over raw, so the rules see them)', true],
 ])('concurrent webhook requests are stored as one batch and answered one by one, %s', (_name, rules) => {
   let app: App;
   let server: FastifyInstance;
-  let dir: string;
   let key: string;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'vigil-ingest-batch-'));
-    const { config } = loadConfig({ file: join(PACKAGE_ROOT, 'samples/vigil.yaml'), env: {} });
-    config.dataDir = 'memory://';
-    config.out = dir;
-    if (!rules) config.detect.rules = [];
-    app = await App.build(config, { log: silentLogger });
-    server = await buildServer(app);
-    key = (await app.keys.create({ name: 'wazuh', role: 'ingest' })).key;
+    ({ app, server, key, close } = await serve({ rules }));
   }, 120_000);
 
-  afterAll(async () => {
-    await server?.close();
-    await app?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => close?.());
 
   it('gives each request its own counts, issues, alert ids and cases', async () => {
     const post = (body: unknown) => server.inject({ method: 'POST', url: '/api/ingest/wazuh', payload: body as object, headers: { authorization: `Bearer ${key}` } });
@@ -110,28 +122,16 @@ describe.each([
 describe('webhook requests over real connections', () => {
   let app: App;
   let server: FastifyInstance;
-  let dir: string;
   let key: string;
   let url: string;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'vigil-ingest-sockets-'));
-    const { config } = loadConfig({ file: join(PACKAGE_ROOT, 'samples/vigil.yaml'), env: {} });
-    config.dataDir = 'memory://';
-    config.out = dir;
-    config.detect.rules = [];
-    app = await App.build(config, { log: silentLogger });
-    server = await buildServer(app);
-    await server.listen({ host: '127.0.0.1', port: 0 });
+    ({ app, server, key, close } = await serve({ rules: false, listen: true }));
     url = `http://127.0.0.1:${(server.server.address() as { port: number }).port}/api/ingest/wazuh`;
-    key = (await app.keys.create({ name: 'wazuh', role: 'ingest' })).key;
   }, 120_000);
 
-  afterAll(async () => {
-    await server?.close();
-    await app?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => close?.());
 
   it('coalesces a burst into a few batches although the embedded store never yields to I/O', async () => {
     const n = 48;
