@@ -70,6 +70,8 @@ interface LoadResult {
   p90: number;
   p99: number;
   max: number;
+  /** CPU time the load process used (user + system). */
+  cpuMs: number;
   firstError?: string;
 }
 
@@ -113,15 +115,17 @@ async function load(url: string, key: string, n: number, concurrency: number, of
       req.end(body);
     });
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < n) await one(next++);
     }),
   );
   const elapsedMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpu0);
   agent.destroy();
   const sorted = Array.from(lat).sort((a, b) => a - b);
-  return { requests: n, ok, failed, elapsedMs, p50: pct(sorted, 50), p90: pct(sorted, 90), p99: pct(sorted, 99), max: sorted[sorted.length - 1] ?? 0, ...(firstError && { firstError }) };
+  return { requests: n, ok, failed, elapsedMs, p50: pct(sorted, 50), p90: pct(sorted, 90), p99: pct(sorted, 99), max: sorted[sorted.length - 1] ?? 0, cpuMs: (cpu.user + cpu.system) / 1000, ...(firstError && { firstError }) };
 }
 
 function runLoad(url: string, key: string, n: number, concurrency: number, offset: number): Promise<LoadResult> {
@@ -176,10 +180,13 @@ async function main(): Promise<void> {
 
   const warm = await runLoad(url, key, WARMUP, CONCURRENCY[0]!, 0);
   console.log(`warm-up: ${warm.requests} requests, ${warm.failed} failed${warm.firstError ? ` (${warm.firstError})` : ''}`);
-  const runs: Array<{ concurrency: number; res: LoadResult }> = [];
+  const runs: Array<{ concurrency: number; res: LoadResult; serverCpuMs: number }> = [];
   let offset = WARMUP;
   for (const concurrency of CONCURRENCY) {
-    runs.push({ concurrency, res: await runLoad(url, key, REQUESTS, concurrency, offset) });
+    const cpu0 = process.cpuUsage();
+    const res = await runLoad(url, key, REQUESTS, concurrency, offset);
+    const cpu = process.cpuUsage(cpu0);
+    runs.push({ concurrency, res, serverCpuMs: (cpu.user + cpu.system) / 1000 });
     offset += REQUESTS;
   }
   const counts = await app.repo.counts();
@@ -190,10 +197,11 @@ async function main(): Promise<void> {
 
   const f = (x: number) => x.toFixed(1);
   console.log(`\nPOST /api/ingest/wazuh, one alert per request, ${REQUESTS} requests per run (after ${WARMUP} warm-up), ${pgUrl ? 'PostgreSQL' : 'embedded store'}`);
-  console.log('  connections   alerts/s    p50 ms    p90 ms    p99 ms    max ms   failed');
-  for (const { concurrency, res } of runs) {
+  // CPU: how busy the server process and the load process kept their cores (1.0 = one core).
+  console.log('  connections   alerts/s    p50 ms    p90 ms    p99 ms    max ms   server CPU   load CPU   failed');
+  for (const { concurrency, res, serverCpuMs } of runs) {
     const rps = (res.ok / res.elapsedMs) * 1000;
-    console.log(`  ${String(concurrency).padStart(11)}   ${Math.round(rps).toLocaleString('en-US').padStart(8)}  ${f(res.p50).padStart(8)}  ${f(res.p90).padStart(8)}  ${f(res.p99).padStart(8)}  ${f(res.max).padStart(8)}   ${res.failed}${res.firstError ? ` (first: ${res.firstError})` : ''}`);
+    console.log(`  ${String(concurrency).padStart(11)}   ${Math.round(rps).toLocaleString('en-US').padStart(8)}  ${f(res.p50).padStart(8)}  ${f(res.p90).padStart(8)}  ${f(res.p99).padStart(8)}  ${f(res.max).padStart(8)}   ${(serverCpuMs / res.elapsedMs).toFixed(2).padStart(10)}   ${(res.cpuMs / res.elapsedMs).toFixed(2).padStart(8)}   ${res.failed}${res.firstError ? ` (first: ${res.firstError})` : ''}`);
     if (res.failed) process.exitCode = 1;
   }
   const first = runs[0]!;
