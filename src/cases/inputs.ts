@@ -119,27 +119,10 @@ export const AlertInput = z.object({
 });
 export type AlertInput = z.infer<typeof AlertInput>;
 
-export const AlertUpdate = z.object({
-  type: z.string().min(1).max(128).optional(),
-  source: z.string().min(1).max(256).optional(),
-  sourceRef: z.string().min(1).max(512).optional(),
-  externalLink: z.string().max(4096).optional(),
-  title: z.string().min(1).max(1024).optional(),
-  description: text().optional(),
-  severity: severity.optional(),
-  date: date.optional(),
-  tags: tags.optional(),
-  addTags: tags.optional(),
-  removeTags: tags.optional(),
-  flag: z.boolean().optional(),
-  tlp: tlp.optional(),
-  pap: pap.optional(),
-  follow: z.boolean().optional(),
-  customFields: CustomFields.optional(),
-  status: alertStatus.optional(),
-  summary: text().optional(),
-  assignee: z.string().max(256).nullable().optional(),
-});
+/** What an alert update may change: the creation fields bar its contents, plus tag edits; null unassigns. */
+export const AlertUpdate = AlertInput.omit({ caseTemplate: true, observables: true, artifacts: true, procedures: true })
+  .partial()
+  .extend({ addTags: tags.optional(), removeTags: tags.optional(), assignee: z.string().max(256).nullable().optional() });
 
 export const TaskInput = z.object({
   title: z.string().min(1).max(1024),
@@ -181,26 +164,13 @@ export const CaseInput = z.object({
 });
 export type CaseInput = z.infer<typeof CaseInput>;
 
-export const CaseUpdate = z.object({
-  title: z.string().min(1).max(1024).optional(),
-  description: text().optional(),
-  severity: severity.optional(),
-  startDate: date.optional(),
-  endDate: date.optional(),
-  tags: tags.optional(),
-  addTags: tags.optional(),
-  removeTags: tags.optional(),
-  flag: z.boolean().optional(),
-  tlp: tlp.optional(),
-  pap: pap.optional(),
-  status: caseStatus.optional(),
-  /** TheHive 4 close: `{status: "Resolved", resolutionStatus: "TruePositive"}`. */
-  resolutionStatus: z.string().max(64).optional(),
-  impactStatus: z.enum(IMPACT_STATUSES).optional(),
-  summary: text().optional(),
-  assignee: z.string().max(256).nullable().optional(),
-  customFields: CustomFields.optional(),
-});
+/**
+ * What a case update may change: the creation fields bar its template and tasks, plus tag edits; null
+ * unassigns. TheHive 4 closes with `{status: "Resolved", resolutionStatus: "TruePositive"}`.
+ */
+export const CaseUpdate = CaseInput.omit({ caseTemplate: true, tasks: true })
+  .partial()
+  .extend({ addTags: tags.optional(), removeTags: tags.optional(), assignee: z.string().max(256).nullable().optional() });
 export type CaseUpdate = z.infer<typeof CaseUpdate>;
 
 /** The case fields a promotion may set over what the alert brings. */
