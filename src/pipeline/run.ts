@@ -261,6 +261,36 @@ const RESPONSE_PACE = 10;
 /** …but never longer than this. */
 const RESPONSE_PACE_MAX_MS = 30_000;
 
+/** Gives the grouper stored cases with the time spans of their keys, as the store holds them. */
+export function seedStoredCases(
+  grouper: CaseGrouper,
+  cases: ReadonlyArray<{ id: string; severity: string; score: number; title: string; assessment: unknown; firstAlertAt: string; lastAlertAt: string; alertCount: number }>,
+  keys: ReadonlyArray<{ key: string; caseId: string; firstSeen: string; lastSeen: string }>,
+): void {
+  const byCase = new Map<string, Array<{ key: string; firstSeen: number; lastSeen: number }>>();
+  for (const k of keys) {
+    let l = byCase.get(k.caseId);
+    if (!l) byCase.set(k.caseId, (l = []));
+    l.push({ key: k.key, firstSeen: Date.parse(k.firstSeen), lastSeen: Date.parse(k.lastSeen) });
+  }
+  for (const c of cases) {
+    grouper.seed(
+      {
+        id: c.id,
+        severity: c.severity as Severity,
+        score: c.score,
+        title: c.title,
+        assessment: c.assessment as Assessment,
+        firstAlertAt: Date.parse(c.firstAlertAt),
+        lastAlertAt: Date.parse(c.lastAlertAt),
+        alertCount: c.alertCount,
+        hosts: new Set(),
+      },
+      byCase.get(c.id) ?? [],
+    );
+  }
+}
+
 /**
  * Carries alert files through the whole flow. Alerts are processed in batches, each stored in one
  * transaction; response, notification and reports then run once per case the run touched.
@@ -271,29 +301,7 @@ export class Pipeline {
   async seedGrouper(): Promise<CaseGrouper> {
     const grouper = new CaseGrouper(this.d.grouping);
     const open = await this.d.repo.openCases();
-    const keys = await this.d.repo.caseKeysFor(open.map((c) => c.id));
-    const byCase = new Map<string, Array<{ key: string; firstSeen: number; lastSeen: number }>>();
-    for (const k of keys) {
-      let l = byCase.get(k.caseId);
-      if (!l) byCase.set(k.caseId, (l = []));
-      l.push({ key: k.key, firstSeen: Date.parse(k.firstSeen), lastSeen: Date.parse(k.lastSeen) });
-    }
-    for (const c of open) {
-      grouper.seed(
-        {
-          id: c.id,
-          severity: c.severity as Severity,
-          score: c.score,
-          title: c.title,
-          assessment: c.assessment as Assessment,
-          firstAlertAt: Date.parse(c.firstAlertAt),
-          lastAlertAt: Date.parse(c.lastAlertAt),
-          alertCount: c.alertCount,
-          hosts: new Set(),
-        },
-        byCase.get(c.id) ?? [],
-      );
-    }
+    seedStoredCases(grouper, open, await this.d.repo.caseKeysFor(open.map((c) => c.id)));
     return grouper;
   }
 

@@ -5,9 +5,9 @@ import { hash } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Assessor } from '../assess/index.js';
 import { CaseGrouper, type GroupingConfig } from '../cases/grouper.js';
-import type { Alert, Assessment, Severity } from '../core/types.js';
+import type { Alert } from '../core/types.js';
 import type { EnrichedObservable } from '../intel/engine.js';
-import { groupBatch } from '../pipeline/run.js';
+import { groupBatch, seedStoredCases } from '../pipeline/run.js';
 import type { Db } from '../store/db.js';
 import { OPEN_STATUSES, Repo } from '../store/repo.js';
 import * as t from '../store/schema.js';
@@ -111,33 +111,13 @@ async function storeIn(
   }
   const caseIds = [...new Set(spans.map((s) => s.caseId))];
   await lockAll(tx, caseIds.map((id) => lockId('case', id)));
-  const byCase = new Map<string, Array<{ key: string; firstSeen: number; lastSeen: number }>>();
-  for (const s of spans) {
-    let l = byCase.get(s.caseId);
-    if (!l) byCase.set(s.caseId, (l = []));
-    l.push({ key: s.key, firstSeen: Date.parse(s.firstSeen), lastSeen: Date.parse(s.lastSeen) });
-  }
   for (let i = 0; i < caseIds.length; i += CHUNK) {
     // `for update`: a playbook or an analyst changing one of these cases meanwhile is not overwritten.
     const rows = await tx.select().from(t.cases).where(inArray(t.cases.id, caseIds.slice(i, i + CHUNK))).for('update');
-    for (const c of rows) {
-      // Closed between the span query and the lock: it takes no more alerts.
-      if (!OPEN_STATUSES.includes(c.status)) continue;
-      grouper.seed(
-        {
-          id: c.id,
-          severity: c.severity as Severity,
-          score: c.score,
-          title: c.title,
-          assessment: c.assessment as Assessment,
-          firstAlertAt: Date.parse(c.firstAlertAt),
-          lastAlertAt: Date.parse(c.lastAlertAt),
-          alertCount: c.alertCount,
-          hosts: new Set(),
-        },
-        byCase.get(c.id) ?? [],
-      );
-    }
+    // Closed between the span query and the lock: it takes no more alerts.
+    const open = rows.filter((c) => OPEN_STATUSES.includes(c.status));
+    const ids = new Set(open.map((c) => c.id));
+    seedStoredCases(grouper, open, spans.filter((sp) => ids.has(sp.caseId)));
   }
 
   const opened = new Set<string>();
