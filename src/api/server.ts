@@ -12,22 +12,12 @@ import { registerIngest } from './ingest.js';
 import { registerDlq } from './dlq.js';
 import { registerPlaybooks } from './playbooks.js';
 import { registerTheHive } from './thehive/index.js';
+import { CaseSummary } from './routes/common.js';
 import { registerUiApi, sessionsFor } from './routes/index.js';
 import { prepareWebUi, registerUi } from './ui.js';
 import { renderReportHtml, renderReportMarkdown } from '../reports/index.js';
 import { sourcesStatus } from '../sources/live/status.js';
 
-const CaseSummary = z.object({
-  id: z.string(),
-  number: z.number(),
-  title: z.string(),
-  status: z.string(),
-  severity: z.string(),
-  score: z.number(),
-  alertCount: z.number(),
-  firstAlertAt: z.string(),
-  lastAlertAt: z.string(),
-});
 
 /** Builds the Fastify server over an App; `listen` is the caller's. */
 export async function buildServer(app: App): Promise<FastifyInstance> {

@@ -12,20 +12,11 @@ import { VigilError } from '../../core/errors.js';
 import { CaseStatus, SEVERITIES, TaskStatus } from '../../core/types.js';
 import { OPEN_STATUSES } from '../../store/repo.js';
 import { caseServiceFor } from '../thehive/index.js';
-import { containsPattern, csv, ErrorBody, Paging, rows } from './common.js';
+import { CaseSummary, containsPattern, csv, ErrorBody, Paging, rows } from './common.js';
 
 const MAX_TEXT = 20_000;
 
-const CaseRow = z.object({
-  id: z.string(),
-  number: z.number(),
-  title: z.string(),
-  status: z.string(),
-  severity: z.string(),
-  score: z.number(),
-  alertCount: z.number(),
-  firstAlertAt: z.string(),
-  lastAlertAt: z.string(),
+const CaseRow = CaseSummary.extend({
   updatedAt: z.string(),
   tags: z.array(z.string()),
   openTasks: z.number(),

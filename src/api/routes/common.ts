@@ -43,3 +43,16 @@ export const Paging = {
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 };
+
+/** A case as lists show it. */
+export const CaseSummary = z.object({
+  id: z.string(),
+  number: z.number(),
+  title: z.string(),
+  status: z.string(),
+  severity: z.string(),
+  score: z.number(),
+  alertCount: z.number(),
+  firstAlertAt: z.string(),
+  lastAlertAt: z.string(),
+});
