@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { parseDuration } from './core/clock.js';
+import { Duration } from './core/clock.js';
 import { describeZodIssues, VigilError } from './core/errors.js';
 import { Severity } from './core/types.js';
 import { parseYaml, yamlLineOf } from './core/yaml.js';
@@ -15,17 +15,6 @@ import { TheHiveConfig } from './api/thehive/config.js';
 
 /** The installed package's root: defaults point at its bundled samples. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-const duration = z
-  .union([z.string(), z.number()])
-  .transform((v, ctx) => {
-    try {
-      return parseDuration(v);
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', message: (e as Error).message });
-      return z.NEVER;
-    }
-  });
 
 const Criticality = z.enum(['low', 'medium', 'high', 'critical']);
 
@@ -65,17 +54,17 @@ export const ConfigSchema = z.strictObject({
       /** Seconds a client is told to wait (Retry-After) when the ingest stream is full. */
       retryAfter: z.number().int().min(1).max(3600).default(5),
       /** How long a worker may hold a message without acking before JetStream gives it to another. */
-      ackWait: duration.default(30_000),
+      ackWait: Duration.default(30_000),
       /** Deliveries of one message before it goes to the dead-letter stream. */
       maxDeliver: z.number().int().min(1).max(100).default(5),
       /** Publishes with the same message id within this window are stored once. */
-      duplicateWindow: duration.default(120_000),
+      duplicateWindow: Duration.default(120_000),
       /** Stream replicas on a NATS cluster (1 on a single server). */
       replicas: z.number().int().min(1).max(5).default(1),
       /** How often a worker re-checks its share of the partitions. */
-      rebalance: duration.default(5_000),
+      rebalance: Duration.default(5_000),
       /** How often a worker saves the correlation windows of the partitions it owns. */
-      snapshotEvery: duration.default(10_000),
+      snapshotEvery: Duration.default(10_000),
     })
     .prefault({}),
   server: z
@@ -166,7 +155,7 @@ export const ConfigSchema = z.strictObject({
       /** Values for `expand` placeholders (`%Servers%` → ['srv*', 'dc01']). */
       placeholders: z.record(z.string(), z.array(z.string())).default({}),
       /** How late an event may arrive and still count in a correlation window. */
-      lateness: duration.default(0),
+      lateness: Duration.default(0),
       maxGroupsPerRule: z.number().int().positive().default(100_000),
       maxEntriesPerGroup: z.number().int().positive().default(10_000),
     })
@@ -174,9 +163,9 @@ export const ConfigSchema = z.strictObject({
   cases: z
     .strictObject({
       /** An alert joins an open case whose last alert is at most this long before it. */
-      window: duration.default(3_600_000),
+      window: Duration.default(3_600_000),
       /** A case spanning longer than this takes no new alerts, so a steady stream does not grow one case forever. */
-      maxAge: duration.default(86_400_000),
+      maxAge: Duration.default(86_400_000),
       /** What alerts must share to join one case. */
       groupBy: z.array(z.enum(['observable', 'rule', 'host', 'user'])).default(['observable', 'rule', 'host']),
       /** Observable types that count for `observable` grouping (users, processes and command lines are too common). */
@@ -196,11 +185,11 @@ export const ConfigSchema = z.strictObject({
       /** Destructive actions (block-ip, isolate-host, http-request) only simulate and record while true. */
       dryRun: z.boolean().default(true),
       /** Longest a run may take (approvals aside) before it ends failed; a playbook's `timeout` overrides it. */
-      runTimeout: duration.default(600_000),
+      runTimeout: Duration.default(600_000),
       /** Longest one attempt of a step may take; a step's `timeout` overrides it. */
-      stepTimeout: duration.default(30_000),
+      stepTimeout: Duration.default(30_000),
       /** How long an approval request waits before its run ends expired; a step's `approval.expires` overrides it. */
-      approvalExpiry: duration.default(86_400_000),
+      approvalExpiry: Duration.default(86_400_000),
       /** Most items one `for_each` step may run over. */
       maxItems: z.number().int().positive().max(10_000).default(200),
       /** Settings per action id (`block-ip: {adapter: wazuh, wazuh: {…}}`, `http-request: {allow: […]}`); each action validates its own (docs/playbooks.md). */

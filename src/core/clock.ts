@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** Time comes in through the context so tests and replays can fix it. */
 export interface Clock {
   now(): Date;
@@ -19,3 +21,13 @@ export function parseDuration(input: string | number): number {
   const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
   return n * unit;
 }
+
+/** A configured duration: `30s`, `15m`, `4h`, `7d` or milliseconds, parsed to milliseconds. */
+export const Duration = z.union([z.string(), z.number().nonnegative()]).transform((v, ctx) => {
+  try {
+    return parseDuration(v);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    return z.NEVER;
+  }
+});

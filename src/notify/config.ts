@@ -1,18 +1,9 @@
 import { z } from 'zod';
-import { parseDuration } from '../core/clock.js';
+import { Duration } from '../core/clock.js';
 import { Severity } from '../core/types.js';
 import { CASE_EVENTS } from './payload.js';
 import { getChannel, NOTIFICATION_CHANNELS } from './registry.js';
 import { TEMPLATE_NAMES } from './templates.js';
-
-const Duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  try {
-    return parseDuration(v);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
-    return z.NEVER;
-  }
-});
 
 /** A channel's name in config: a channel id (`slack`) or a name given in `channelSettings` (`soc-slack`). */
 const ChannelName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be a channel name (letters, digits, - and _)');

@@ -1,21 +1,11 @@
 import { z } from 'zod';
-import { parseDuration } from '../core/clock.js';
+import { Duration } from '../core/clock.js';
 import { Severity } from '../core/types.js';
 
 /** What can start a playbook. */
 export const TRIGGER_EVENTS = ['case.created', 'case.updated', 'severity.reached', 'tag.added', 'observable.malicious', 'phishing.verdict'] as const;
 export const TriggerEvent = z.enum(TRIGGER_EVENTS);
 export type TriggerEvent = z.infer<typeof TriggerEvent>;
-
-/** `30s`, `15m`, `4h`, `7d` or milliseconds; parsed to milliseconds. */
-export const Duration = z.union([z.string(), z.number().nonnegative()]).transform((v, ctx) => {
-  try {
-    return parseDuration(v);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
-    return z.NEVER;
-  }
-});
 
 const Patterns = z.array(z.string().min(1).max(200)).max(200);
 

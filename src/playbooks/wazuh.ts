@@ -3,7 +3,7 @@
 // (`POST /security/user/authenticate`, `PUT /active-response?agents_list=…`, `GET /agents?name=…`).
 import { z } from 'zod';
 import { AdapterError, requestJson } from './adapter-http.js';
-import { Duration } from './schema.js';
+import { Duration } from '../core/clock.js';
 
 export const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name (letters, digits, _)');
 

@@ -1,14 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from '../../core/clock.js';
-
-const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  try {
-    return parseDuration(v);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
-    return z.NEVER;
-  }
-});
+import { Duration } from '../../core/clock.js';
 
 /** `thehive.connector`: pushes Vigil's alerts and cases to a real TheHive 5. Off unless enabled. */
 export const TheHiveConnectorConfig = z
@@ -31,10 +22,10 @@ export const TheHiveConnectorConfig = z
     /** Most items pushed per drain (the rest wait for the next one). */
     batchSize: z.number().int().min(1).max(1000).default(100),
     /** Per-request timeout. */
-    timeout: duration.default(10_000),
+    timeout: Duration.default(10_000),
     /** First retry delay; doubled after each failure up to `maxBackoff`. */
-    backoff: duration.default(5_000),
-    maxBackoff: duration.default(900_000),
+    backoff: Duration.default(5_000),
+    maxBackoff: Duration.default(900_000),
     /** After this many failed attempts in a row an item is marked failed (retried when it changes again). */
     maxAttempts: z.number().int().min(1).max(100).default(10),
   })

@@ -1,16 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { parseDuration } from '../../core/clock.js';
-
-/** `30s`, `15m`, `1h`, `7d` or a number of milliseconds, parsed to milliseconds. */
-export const Duration = z.union([z.string(), z.number().nonnegative()]).transform((v, ctx) => {
-  try {
-    return parseDuration(v);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
-    return z.NEVER;
-  }
-});
+import { Duration } from '../../core/clock.js';
 
 export const QuotaWindow = z.strictObject({
   /** Requests allowed in any window of `per`. */

@@ -1,17 +1,8 @@
 import { z } from 'zod';
-import { parseDuration } from '../../core/clock.js';
+import { Duration } from '../../core/clock.js';
 
 /** `10s`, `2m` or milliseconds, bounded: a channel that may wait longer than this blocks the pipeline. */
-export const Timeout = z
-  .union([z.string(), z.number()])
-  .transform((v, ctx) => {
-    try {
-      return parseDuration(v);
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', message: (e as Error).message });
-      return z.NEVER;
-    }
-  })
+export const Timeout = Duration
   .pipe(z.number().int().min(100, 'at least 100 ms').max(120_000, 'at most 2 minutes'));
 
 /** An HTTP header name (RFC 9110 token) and a value that cannot smuggle a second header. */

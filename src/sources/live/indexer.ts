@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { hasPosition } from './checkpoints.js';
 import { request } from './http.js';
 import { rejected } from './records.js';
-import { duration } from './schema.js';
+import { Duration } from '../../core/clock.js';
 import { ConfigProblem, formatAge, secret, sleep, type LiveSink, type LiveSourceContext, type LiveSourceInstance, type LiveSourceStatus, type OfflineView } from './source.js';
 import type { InputRecord } from '../reader.js';
 
@@ -38,13 +38,13 @@ export function indexerConfig(d: IndexerDefaults) {
       /** Documents per request. */
       pageSize: z.number().int().min(1).max(10_000).default(500),
       /** Time between polls once caught up. */
-      interval: duration.default(10_000),
+      interval: Duration.default(10_000),
       /** Only documents at least this old are read, so ones still being indexed with an earlier timestamp are not passed by. */
-      delay: duration.default(30_000),
+      delay: Duration.default(30_000),
       /** On the first start (no checkpoint): how far back to begin, or `all`. */
-      since: z.union([z.literal('all'), duration]).default(86_400_000),
+      since: z.union([z.literal('all'), Duration]).default(86_400_000),
       /** Request timeout. */
-      timeout: duration.default(30_000),
+      timeout: Duration.default(30_000),
       /** Largest response accepted, in bytes. */
       maxResponseBytes: z.number().int().positive().default(64 * 1024 * 1024),
       /** Basic auth user (with `password` or `passwordEnv`). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Duration, remoteOptions } from '../../remote/config.js';
+import { Duration } from '../../../core/clock.js';
+import { remoteOptions } from '../../remote/config.js';
 import { BaseUrl } from '../shared.js';
 
 /** Config of the `urlscan` provider (`intel.providers.urlscan` in vigil.yaml). */

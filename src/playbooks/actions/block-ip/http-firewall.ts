@@ -3,7 +3,7 @@
 // firewall-management services and n8n/Shuffle webhooks that front a firewall.
 import { z } from 'zod';
 import { AdapterError, requestJson } from '../../adapter-http.js';
-import { Duration } from '../../schema.js';
+import { Duration } from '../../../core/clock.js';
 import { EnvName } from '../../wazuh.js';
 
 export const HttpFirewallSettings = z.strictObject({

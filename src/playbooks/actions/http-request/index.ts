@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { actionConfig, defineResponseAction, retryableFailure } from '../../action.js';
-import { Duration } from '../../schema.js';
+import { Duration } from '../../../core/clock.js';
 import { EnvName } from '../../wazuh.js';
 import { RequestFailed, RequestRefused, safeRequest, systemLookup, urlRefusal } from './client.js';
 

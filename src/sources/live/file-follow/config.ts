@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../schema.js';
+import { Duration } from '../../../core/clock.js';
 
 export const FileFollowConfig = z.strictObject({
   /** The file to follow, e.g. `/var/ossec/logs/alerts/alerts.json`. */
@@ -7,7 +7,7 @@ export const FileFollowConfig = z.strictObject({
   /** Where to begin when there is no checkpoint: the whole file, or only lines written from now on. */
   startAt: z.enum(['beginning', 'end']).default('beginning'),
   /** How often the file is checked besides change notifications (catches rotation, network filesystems). */
-  pollInterval: duration.default(1000),
+  pollInterval: Duration.default(1000),
   /** Longest line in bytes (default `input.maxLineBytes`); longer lines are reported and skipped. */
   maxLineBytes: z.number().int().positive().optional(),
 });
