@@ -129,14 +129,7 @@ export class App {
       this.detector = undefined;
       return;
     }
-    this.detector = DetectionStage.load({
-      rules: d.rules,
-      pipelines: d.pipelines,
-      placeholders: d.placeholders,
-      latenessMs: d.lateness,
-      maxGroupsPerRule: d.maxGroupsPerRule,
-      maxEntriesPerGroup: d.maxEntriesPerGroup,
-    });
+    this.detector = DetectionStage.fromConfig(d);
     this.startup.ruleIssues = this.detector.issues;
     const saved = await this.repo.getKv(CORRELATION_STATE_KEY);
     if (saved) {

@@ -1,6 +1,7 @@
 // The detect stage of the pipeline: Sigma detections and correlations over raw events, each
 // turned into a core Alert (source `sigma`) so enrichment, severity, cases and playbooks apply.
 import { createHash } from 'node:crypto';
+import type { VigilConfig } from '../config.js';
 import { VigilError } from '../core/errors.js';
 import { alertId } from '../core/ids.js';
 import type { NormalizedAlert } from '../sources/source.js';
@@ -98,6 +99,18 @@ export class DetectionStage {
     readonly issues: SigmaIssue[],
   ) {
     this.hidden = correlation.suppressed();
+  }
+
+  /** The stage for the `detect` section of vigil.yaml (its rules must not be empty). */
+  static fromConfig(d: VigilConfig['detect']): DetectionStage {
+    return DetectionStage.load({
+      rules: d.rules,
+      pipelines: d.pipelines,
+      placeholders: d.placeholders,
+      latenessMs: d.lateness,
+      maxGroupsPerRule: d.maxGroupsPerRule,
+      maxEntriesPerGroup: d.maxEntriesPerGroup,
+    });
   }
 
   static load(opts: DetectOptions): DetectionStage {

@@ -363,14 +363,7 @@ export class Worker {
     if (!d.rules.length) return undefined;
     let det = this.detectors.get(p);
     if (!det) {
-      det = DetectionStage.load({
-        rules: d.rules,
-        pipelines: d.pipelines,
-        placeholders: d.placeholders,
-        latenessMs: d.lateness,
-        maxGroupsPerRule: d.maxGroupsPerRule,
-        maxEntriesPerGroup: d.maxEntriesPerGroup,
-      });
+      det = DetectionStage.fromConfig(d);
       const saved = await this.app.repo.getKv(detectStateKey(this.cfg.prefix, p));
       if (saved) {
         const n = det.restore(saved as DetectSnapshot);
