@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EnvName, inlineSecretForbidden, SecretRef } from '../../secrets.js';
-import { Timeout } from '../common.js';
+import { Timeout, urlSecretRequired } from '../common.js';
 
 export const SlackConfig = z
   .strictObject({
@@ -22,8 +22,5 @@ export const SlackConfig = z
     /** How long to wait for Slack's answer. */
     timeout: Timeout.default(10_000),
   })
-  .refine((c) => c.urlEnv !== undefined || c.urlRef !== undefined, {
-    message: 'set urlEnv (an environment variable holding the webhook URL) or urlRef (a key in notify.secretsFile)',
-    path: ['urlEnv'],
-  });
+  .refine(...urlSecretRequired('webhook URL'));
 export type SlackConfig = z.infer<typeof SlackConfig>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EnvName, inlineSecretForbidden, SecretRef } from '../../secrets.js';
-import { HeaderName, HeaderValue, Timeout } from '../common.js';
+import { HeaderName, HeaderValue, Timeout, urlSecretRequired } from '../common.js';
 
 // Headers Vigil sets itself: a custom header may not replace them (a wrong Content-Length or a
 // forged signature would only confuse the receiver).
@@ -30,8 +30,5 @@ export const WebhookConfig = z
     /** How long to wait for the receiver's answer. */
     timeout: Timeout.default(10_000),
   })
-  .refine((c) => c.urlEnv !== undefined || c.urlRef !== undefined, {
-    message: 'set urlEnv (an environment variable holding the URL) or urlRef (a key in notify.secretsFile)',
-    path: ['urlEnv'],
-  });
+  .refine(...urlSecretRequired('URL'));
 export type WebhookConfig = z.infer<typeof WebhookConfig>;
