@@ -193,6 +193,12 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
  * action. A run never stays `running` past its deadline: it ends `failed` with the reason, and a
  * sweep ends runs whose process died.
  */
+
+/** What a run has done and not yet stored, and what it has stored: empty when it starts or resumes. */
+function emptyBuffers() {
+  return { records: [], tasks: [], audit: [], changes: {}, flushed: [], tasksFlushed: [], auditFlushed: [], changesFlushed: {} };
+}
+
 export class PlaybookEngine {
   readonly actions: readonly ResponseAction<unknown, unknown>[];
   private readonly configs: Map<string, unknown>;
@@ -309,14 +315,7 @@ export class PlaybookEngine {
       persisted: false,
       done,
       dryRun: this.d.dryRunAll === true || this.d.settings.dryRun || pb.dry_run === true,
-      records: [],
-      tasks: [],
-      audit: [],
-      changes: {},
-      flushed: [],
-      tasksFlushed: [],
-      auditFlushed: [],
-      changesFlushed: {},
+      ...emptyBuffers(),
       ...(opts.defer && { defer: opts.defer }),
     };
     await this.execute(run);
@@ -927,14 +926,7 @@ export class PlaybookEngine {
       persisted: true,
       done: await this.requireStore().actionIdsOfCase(row.caseId),
       dryRun: row.dryRun,
-      records: [],
-      tasks: [],
-      audit: [],
-      changes: {},
-      flushed: [],
-      tasksFlushed: [],
-      auditFlushed: [],
-      changesFlushed: {},
+      ...emptyBuffers(),
     };
   }
 
