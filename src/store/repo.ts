@@ -3,6 +3,7 @@ import { stableId } from '../core/ids.js';
 import type { ActionRecord, Alert, Assessment, IntelResult, Observable, Severity, Task, Verdict } from '../core/types.js';
 import type { Indicator } from '../intel/feeds/format.js';
 import type { Db } from './db.js';
+import { executePrepared, type PreparedStatement } from './prepared.js';
 import * as t from './schema.js';
 
 const CHUNK = 500;
@@ -63,6 +64,72 @@ export const ALERT_LIST_COLUMNS = {
   host: t.alerts.host,
   severity: t.alerts.severity,
   score: t.alerts.score,
+};
+
+/**
+ * The batch write (see Repo.saveBatch). Every CTE sees the store as it was before the statement, so
+ * `new_cases` inserts exactly the cases `old_cases` cannot update. (An upsert would take a number
+ * from the case sequence even when it only updates, leaving gaps in the case numbers.)
+ */
+const SAVE_BATCH: PreparedStatement = {
+  name: 'vigil_save_batch',
+  types: ['jsonb', 'timestamptz'],
+  text: `
+      with p as (select $1::jsonb as j),
+      c as (
+        select x.* from p, jsonb_to_recordset(p.j->'cases') as x(id text, title text, severity text, score real, assessment jsonb, summary text,
+          alert_count int, first_alert_at timestamptz, last_alert_at timestamptz)
+      ),
+      new_cases as (
+        insert into cases (id, title, severity, score, assessment, summary, alert_count, first_alert_at, last_alert_at, created_at, updated_at)
+        select id, title, severity, score, assessment, summary, alert_count, first_alert_at, last_alert_at, $2, $2
+        from c where not exists (select 1 from cases e where e.id = c.id)
+        returning id, number
+      ),
+      old_cases as (
+        update cases e set title = c.title, severity = c.severity, score = c.score, assessment = c.assessment, alert_count = c.alert_count,
+          first_alert_at = least(e.first_alert_at, c.first_alert_at), last_alert_at = greatest(e.last_alert_at, c.last_alert_at), updated_at = $2
+        from c where e.id = c.id
+        returning e.id, e.number
+      ),
+      new_alerts as (
+        insert into alerts (id, source, source_ref, time, title, rule_id, rule_level, host, severity, score, case_id, data)
+        select x.* from p, jsonb_to_recordset(p.j->'alerts') as x(id text, source text, source_ref text, time timestamptz, title text, rule_id text,
+          rule_level int, host text, severity text, score real, case_id text, data jsonb)
+        on conflict do nothing
+      ),
+      keys as (
+        insert into case_keys (key, case_id, first_seen, last_seen)
+        select x.* from p, jsonb_to_recordset(p.j->'keys') as x(key text, case_id text, first_seen timestamptz, last_seen timestamptz)
+        on conflict (key, case_id) do update set
+          first_seen = least(case_keys.first_seen, excluded.first_seen),
+          last_seen = greatest(case_keys.last_seen, excluded.last_seen)
+      ),
+      obs as (
+        insert into observables (id, type, value, scope, risk_score, verdict, intel, first_seen, last_seen)
+        select id, type, value, scope, risk_score, verdict, coalesce(intel, '[]'::jsonb), first_seen, last_seen
+        from p, jsonb_to_recordset(p.j->'observables') as x(id text, type text, value text, scope text, risk_score real, verdict text, intel jsonb,
+          first_seen timestamptz, last_seen timestamptz)
+        on conflict (id) do update set
+          last_seen = greatest(observables.last_seen, excluded.last_seen),
+          first_seen = least(observables.first_seen, excluded.first_seen),
+          risk_score = coalesce(excluded.risk_score, observables.risk_score),
+          verdict = coalesce(excluded.verdict, observables.verdict),
+          intel = case when jsonb_array_length(excluded.intel) > 0 then excluded.intel else observables.intel end
+      ),
+      links as (
+        insert into case_observables (case_id, observable_id, role)
+        select x.* from p, jsonb_to_recordset(p.j->'links') as x(case_id text, observable_id text, role text)
+        on conflict do nothing
+      ),
+      audit as (
+        -- In the batch's order: the timeline is ordered by id.
+        insert into audit_log (at, actor, kind, case_id, subject, message, data)
+        select (e->>'at')::timestamptz, e->>'actor', e->>'kind', e->>'case_id', e->>'subject', e->>'message', nullif(e->'data', 'null'::jsonb)
+        from p, jsonb_array_elements(p.j->'audit') with ordinality as x(e, n)
+        order by n
+      )
+      select id, number from new_cases union all select id, number from old_cases`,
 };
 
 /** Every read and write the pipeline and API make; one place, so PGlite and PostgreSQL stay identical. */
@@ -138,66 +205,7 @@ export class Repo {
       links: dedupeBy(batch.caseObservables, (l) => `${l.caseId}:${l.observable.type}:${l.observable.value}`).map((l) => ({ case_id: l.caseId, observable_id: observableId(l.observable), role: l.observable.role ?? null })),
       audit: batch.audit.map((r) => ({ at: r.at, actor: r.actor, kind: r.kind, case_id: r.caseId ?? null, subject: r.subject ?? '', message: r.message, data: r.data ?? null })),
     };
-    // Every CTE sees the store as it was before the statement, so `new_cases` inserts exactly the
-    // cases `old_cases` cannot update. (An upsert would take a number from the case sequence even
-    // when it only updates, leaving gaps in the case numbers.)
-    const res = await this.db.execute(sql`
-      with p as (select ${JSON.stringify(payload)}::jsonb as j),
-      c as (
-        select x.* from p, jsonb_to_recordset(p.j->'cases') as x(id text, title text, severity text, score real, assessment jsonb, summary text,
-          alert_count int, first_alert_at timestamptz, last_alert_at timestamptz)
-      ),
-      new_cases as (
-        insert into cases (id, title, severity, score, assessment, summary, alert_count, first_alert_at, last_alert_at, created_at, updated_at)
-        select id, title, severity, score, assessment, summary, alert_count, first_alert_at, last_alert_at, ${now}, ${now}
-        from c where not exists (select 1 from cases e where e.id = c.id)
-        returning id, number
-      ),
-      old_cases as (
-        update cases e set title = c.title, severity = c.severity, score = c.score, assessment = c.assessment, alert_count = c.alert_count,
-          first_alert_at = least(e.first_alert_at, c.first_alert_at), last_alert_at = greatest(e.last_alert_at, c.last_alert_at), updated_at = ${now}
-        from c where e.id = c.id
-        returning e.id, e.number
-      ),
-      new_alerts as (
-        insert into alerts (id, source, source_ref, time, title, rule_id, rule_level, host, severity, score, case_id, data)
-        select x.* from p, jsonb_to_recordset(p.j->'alerts') as x(id text, source text, source_ref text, time timestamptz, title text, rule_id text,
-          rule_level int, host text, severity text, score real, case_id text, data jsonb)
-        on conflict do nothing
-      ),
-      keys as (
-        insert into case_keys (key, case_id, first_seen, last_seen)
-        select x.* from p, jsonb_to_recordset(p.j->'keys') as x(key text, case_id text, first_seen timestamptz, last_seen timestamptz)
-        on conflict (key, case_id) do update set
-          first_seen = least(case_keys.first_seen, excluded.first_seen),
-          last_seen = greatest(case_keys.last_seen, excluded.last_seen)
-      ),
-      obs as (
-        insert into observables (id, type, value, scope, risk_score, verdict, intel, first_seen, last_seen)
-        select id, type, value, scope, risk_score, verdict, coalesce(intel, '[]'::jsonb), first_seen, last_seen
-        from p, jsonb_to_recordset(p.j->'observables') as x(id text, type text, value text, scope text, risk_score real, verdict text, intel jsonb,
-          first_seen timestamptz, last_seen timestamptz)
-        on conflict (id) do update set
-          last_seen = greatest(observables.last_seen, excluded.last_seen),
-          first_seen = least(observables.first_seen, excluded.first_seen),
-          risk_score = coalesce(excluded.risk_score, observables.risk_score),
-          verdict = coalesce(excluded.verdict, observables.verdict),
-          intel = case when jsonb_array_length(excluded.intel) > 0 then excluded.intel else observables.intel end
-      ),
-      links as (
-        insert into case_observables (case_id, observable_id, role)
-        select x.* from p, jsonb_to_recordset(p.j->'links') as x(case_id text, observable_id text, role text)
-        on conflict do nothing
-      ),
-      audit as (
-        -- In the batch's order: the timeline is ordered by id.
-        insert into audit_log (at, actor, kind, case_id, subject, message, data)
-        select (e->>'at')::timestamptz, e->>'actor', e->>'kind', e->>'case_id', e->>'subject', e->>'message', nullif(e->'data', 'null'::jsonb)
-        from p, jsonb_array_elements(p.j->'audit') with ordinality as x(e, n)
-        order by n
-      )
-      select id, number from new_cases union all select id, number from old_cases`);
-    const rows = (res as unknown as { rows: Array<{ id: string; number: number }> }).rows;
+    const rows = await executePrepared<{ id: string; number: number }>(this.db, SAVE_BATCH, [JSON.stringify(payload), now]);
     return new Map(rows.map((r) => [r.id, Number(r.number)]));
   }
 
