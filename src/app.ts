@@ -70,7 +70,13 @@ export class App {
 
   static async build(config: VigilConfig, opts: BuildOptions = {}): Promise<App> {
     const log = opts.log ?? createLogger({ level: config.log.level });
-    const store = await openStore({ databaseUrl: config.database.url, dataDir: config.dataDir, purpose: opts.purpose ?? 'vigil', onIdleError: (err) => log.warn({ err }, 'PostgreSQL closed an idle connection; the next query opens a new one') });
+    const store = await openStore({
+      databaseUrl: config.database.url,
+      dataDir: config.dataDir,
+      purpose: opts.purpose ?? 'vigil',
+      onIdleError: (err) => log.warn({ err }, 'PostgreSQL closed an idle connection; the next query opens a new one'),
+      onMaintenanceError: (err) => log.warn({ err }, 'the embedded store could not analyse or vacuum its tables; it tries again shortly'),
+    });
     const app = new App(config, store, new Repo(store.db), opts.clock ?? systemClock, log, opts.fetch ?? globalThis.fetch);
     try {
       await app.reloadFeeds();

@@ -9,6 +9,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { VigilError } from '../core/errors.js';
+import { startMaintenance } from './maintenance.js';
 import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -81,7 +82,15 @@ export function maskUrl(url: string): string {
  * Opens the store and applies pending migrations: PostgreSQL when `databaseUrl` is set, otherwise
  * embedded PGlite in `dataDir` (or in memory when `dataDir` is `memory://`).
  */
-export async function openStore(opts: { databaseUrl?: string | undefined; dataDir: string; purpose?: string; onIdleError?: (err: Error) => void }): Promise<StoreHandle> {
+export async function openStore(opts: {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  purpose?: string;
+  /** PostgreSQL closed an idle pooled connection (the pool opens a new one). */
+  onIdleError?: (err: Error) => void;
+  /** The embedded store's periodic analyse/vacuum failed (it is tried again at the next interval). */
+  onMaintenanceError?: (err: Error) => void;
+}): Promise<StoreHandle> {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 4 });
     // An idle connection the server closes (a restart, a failover, an admin's terminate) is dropped
@@ -103,11 +112,13 @@ export async function openStore(opts: { databaseUrl?: string | undefined; dataDi
     await client.waitReady;
     const db = drizzlePglite(client, { schema }) as unknown as Db;
     await migratePglite(db as never, { migrationsFolder: MIGRATIONS });
+    const stopMaintenance = startMaintenance(client, (err) => opts.onMaintenanceError?.(err));
     return {
       db,
       kind: 'pglite',
       location: inMemory ? 'memory' : opts.dataDir,
       close: async () => {
+        await stopMaintenance();
         await client.close();
         release();
       },
