@@ -256,7 +256,7 @@ export function groupBatch(
   return { alerts: stored, cases, keys, observables, caseObservables, audit };
 }
 
-/** A case's next response round waits this many times its last round's cost… */
+/** The next response round waits this many times the last round's cost… */
 const RESPONSE_PACE = 10;
 /** …but never longer than this. */
 const RESPONSE_PACE_MAX_MS = 30_000;
@@ -423,11 +423,12 @@ export class Pipeline {
   /** Cases whose response is due (case id → opened since the last round). */
   private readonly pending = new Map<string, boolean>();
   /**
-   * When a case may have its next round: a round costs more the bigger the case (its report), so a
-   * case that keeps growing is answered at most every RESPONSE_PACE × its last round's cost, and
-   * response work stays a small share of the time ingest needs. A newly opened case never waits.
+   * When the next round for cases that only grew may start. A round costs more the bigger its
+   * cases (their reports), so after each round the next one waits RESPONSE_PACE × what it cost:
+   * response work stays a small share of the time, however many cases keep growing at once. A
+   * newly opened case never waits.
    */
-  private readonly notBefore = new Map<string, number>();
+  private nextRoundAt = 0;
   private responseTimer: NodeJS.Timeout | undefined;
   private responseDueAt = 0;
   private responding: Promise<void> | undefined;
@@ -437,10 +438,9 @@ export class Pipeline {
     this.responseOut = outDir;
     if (this.responding || !this.pending.size) return;
     const now = performance.now();
-    let wait = Number.POSITIVE_INFINITY;
-    for (const [id, opened] of this.pending) wait = Math.min(wait, opened ? 0 : (this.notBefore.get(id) ?? 0) - now);
+    const wait = [...this.pending.values()].some(Boolean) ? 0 : this.nextRoundAt - now;
     const delay = Math.max(this.d.responseDelayMs ?? 1000, wait);
-    // A timer already set for sooner stays; a new case must not wait for a big case's slow pace.
+    // A timer already set for sooner stays; a new case must not wait for the growing cases' pace.
     if (this.responseTimer && this.responseDueAt <= now + delay) return;
     if (this.responseTimer) clearTimeout(this.responseTimer);
     this.responseDueAt = now + delay;
@@ -455,23 +455,21 @@ export class Pipeline {
   }
 
   private async respondPending(all: boolean): Promise<void> {
-    const now = performance.now();
-    const due = [...this.pending].filter(([id, opened]) => all || opened || (this.notBefore.get(id) ?? 0) <= now);
+    const started = performance.now();
+    const due = [...this.pending].filter(([, opened]) => all || opened || this.nextRoundAt <= started);
     for (const [id] of due) this.pending.delete(id);
-    for (const [id, at] of this.notBefore) if (at <= now && !this.pending.has(id)) this.notBefore.delete(id);
     const summary = emptySummary(this.responseOut);
     for (const [caseId, opened] of due) {
-      const started = performance.now();
       try {
         await this.afterCase(caseId, opened, this.responseOut, summary);
       } catch (e) {
         this.d.log.error({ err: e, caseId }, 'case response failed');
       }
-      const ended = performance.now();
-      this.notBefore.set(caseId, ended + Math.min(RESPONSE_PACE_MAX_MS, (ended - started) * RESPONSE_PACE));
       // The store answers without ever yielding to I/O: let waiting webhook requests in between cases.
       await new Promise((r) => setImmediate(r));
     }
+    const ended = performance.now();
+    this.nextRoundAt = Math.max(this.nextRoundAt, ended + Math.min(RESPONSE_PACE_MAX_MS, (ended - started) * RESPONSE_PACE));
   }
 
   /** Runs every deferred case response now (before a shutdown, or when a test needs them done). */
