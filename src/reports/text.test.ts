@@ -21,6 +21,19 @@ describe('text helpers', () => {
     expect(cleanText(undefined)).toBe('');
   });
 
+  it('returns clean text as it is, and treats every other kind of white space and hidden character', () => {
+    const clean = 'sshd: authentication failed from 185.220.101.47 (port 22)';
+    expect(oneLine(clean)).toBe(clean);
+    expect(cleanText(clean)).toBe(clean);
+    // Each changes something: no-break and other Unicode spaces, a lone CR, a BOM, a bidi override, DEL.
+    expect(oneLine('a\u00A0b\u2003c\u3000d')).toBe('a b c d');
+    expect(oneLine(' a')).toBe('a');
+    expect(oneLine('a ')).toBe('a');
+    expect(oneLine('a  b')).toBe('a b');
+    expect(cleanText('a\rb')).toBe('a\nb');
+    expect(oneLine('\uFEFFinvoice\u202Efdp.exe\u007F')).toBe('[U+FEFF]invoice[U+202E]fdp.exe');
+  });
+
   it('truncates by characters with an ellipsis', () => {
     expect(truncate('abcdef', 4)).toBe('abc…');
     expect(truncate('abc', 4)).toBe('abc');

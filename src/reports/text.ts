@@ -7,10 +7,17 @@ const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/
 // body; tabs and newlines are the only ones a reader's text legitimately has.
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 
+// Anything cleanText changes; most values have none, and a report cleans thousands of them.
+const NEEDS_CLEANING = /[\r\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/;
+// Anything oneLine collapses: a run of white space, white space other than a space, or at either end.
+const NEEDS_COLLAPSE = /\s\s|[^\S ]|^\s|\s$/;
+
 /** Makes hostile text safe to show in any output: control characters dropped, invisible ones named. */
 export function cleanText(value: unknown): string {
   if (value === undefined || value === null) return '';
-  return String(value)
+  const s = String(value);
+  if (!NEEDS_CLEANING.test(s)) return s;
+  return s
     .replace(/\r\n?/g, '\n')
     .replace(CONTROL, '')
     .replace(INVISIBLE, (ch) => `[U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`);
@@ -18,7 +25,8 @@ export function cleanText(value: unknown): string {
 
 /** `cleanText` collapsed onto one line: for table cells, list items and subjects. */
 export function oneLine(value: unknown): string {
-  return cleanText(value).replace(/\s+/g, ' ').trim();
+  const s = cleanText(value);
+  return NEEDS_COLLAPSE.test(s) ? s.replace(/\s+/g, ' ').trim() : s;
 }
 
 /** Shortens to `max` characters with an ellipsis, so one hostile field cannot flood a subject. */
