@@ -175,7 +175,7 @@ async function main(): Promise<void> {
       await a.end();
     };
   } else delete config.database.url;
-  const app = await App.build(config, { log: silentLogger, purpose: 'bench ingest' });
+  const app = await App.build(config, { log: silentLogger, purpose: 'bench ingest', storeThread: process.env.BENCH_STORE_THREAD !== '0' });
   const server = await buildServer(app);
   await server.listen({ host: '127.0.0.1', port: 0 });
   const addr = server.server.address() as { port: number };

@@ -34,6 +34,8 @@ export interface BuildOptions {
   fetch?: typeof fetch;
   /** What the process is for, shown to a second process that finds the embedded store locked. */
   purpose?: string;
+  /** Put the embedded store on a thread of its own, so statements run beside request handling (servers). */
+  storeThread?: boolean;
 }
 
 const CORRELATION_STATE_KEY = 'detect.correlation.state';
@@ -74,6 +76,7 @@ export class App {
       databaseUrl: config.database.url,
       dataDir: config.dataDir,
       purpose: opts.purpose ?? 'vigil',
+      thread: opts.storeThread ?? false,
       onIdleError: (err) => log.warn({ err }, 'PostgreSQL closed an idle connection; the next query opens a new one'),
       onMaintenanceError: (err) => log.warn({ err }, 'the embedded store could not analyse or vacuum its tables; it tries again shortly'),
     });

@@ -96,13 +96,13 @@ interface RunCommandOptions {
   pipeline?: string[];
 }
 
-async function runCommand(paths: string[], opts: RunCommandOptions, purpose = 'vigil run'): Promise<{ code: number; app?: App }> {
+async function runCommand(paths: string[], opts: RunCommandOptions, purpose = 'vigil run', storeThread = false): Promise<{ code: number; app?: App }> {
   const { config } = loadConfigFrom(opts);
   if (opts.rules?.length) config.detect.rules = opts.rules.map((r) => resolve(r));
   if (opts.pipeline?.length) config.detect.pipelines = opts.pipeline.map((r) => resolve(r));
   // The CLI reports start-up problems itself, as plain lines; JSON logs are for services.
   const { App } = await import('../app.js');
-  const app = await App.build(config, { purpose, log: createLogger({ level: 'error' }) });
+  const app = await App.build(config, { purpose, storeThread, log: createLogger({ level: 'error' }) });
   printStartup(app);
   const bar = process.stderr.isTTY && !opts.json ? new cliProgress.SingleBar({ format: ' {bar} {value}/{total} files | {records} records | {file}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
   let filesDone = 0;
@@ -170,7 +170,7 @@ export function buildProgram(): Command {
         const { config } = loadConfigFrom(opts);
         const [{ App }, { startServer }] = await Promise.all([import('../app.js'), import('../api/server.js')]);
         // bus.url set: ingest is published to the workers instead of processed here (docs/scaling.md).
-        const app = config.bus.url ? await (await import('../workers/serve.js')).buildDistributedServer(config) : await App.build(config, { purpose: 'vigil serve' });
+        const app = config.bus.url ? await (await import('../workers/serve.js')).buildDistributedServer(config) : await App.build(config, { purpose: 'vigil serve', storeThread: true });
         printStartup(app);
         await firstKey(app);
         const server = await startServer(app, { host: opts.host ?? config.server.host, port: opts.port ?? config.server.port });
@@ -198,7 +198,7 @@ export function buildProgram(): Command {
     .action(async (opts) => {
       try {
         const cfg = { ...opts, config: opts.config ?? `${PACKAGE_ROOT}/samples/vigil.yaml` };
-        const { app } = await runCommand([`${PACKAGE_ROOT}/samples/alerts`, `${PACKAGE_ROOT}/samples/events`], cfg, 'vigil demo');
+        const { app } = await runCommand([`${PACKAGE_ROOT}/samples/alerts`, `${PACKAGE_ROOT}/samples/events`], cfg, 'vigil demo', opts.serve !== false);
         if (!app) return;
         if (opts.serve === false) {
           await app.close();

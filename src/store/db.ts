@@ -10,6 +10,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { VigilError } from '../core/errors.js';
 import { startMaintenance } from './maintenance.js';
+import { ThreadedPGlite } from './thread.js';
 import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -90,6 +91,8 @@ export async function openStore(opts: {
   onIdleError?: (err: Error) => void;
   /** The embedded store's periodic analyse/vacuum failed (it is tried again at the next interval). */
   onMaintenanceError?: (err: Error) => void;
+  /** Run the embedded store on a thread of its own (see ThreadedPGlite); a server wants this. */
+  thread?: boolean;
 }): Promise<StoreHandle> {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 4 });
@@ -107,27 +110,31 @@ export async function openStore(opts: {
   }
   const inMemory = opts.dataDir === 'memory://';
   const release = inMemory ? () => {} : takeLock(opts.dataDir, opts.purpose ?? 'vigil');
+  let client: PGlite | ThreadedPGlite | undefined;
   try {
-    const client = inMemory ? new PGlite() : new PGlite(join(opts.dataDir, 'pgdata'));
+    const dataDir = inMemory ? undefined : join(opts.dataDir, 'pgdata');
+    client = opts.thread ? new ThreadedPGlite(dataDir) : new PGlite(dataDir);
     await client.waitReady;
     // PostgreSQL fills each new 16 MB WAL segment with zeros before using it; on PGlite that is a
     // 40–50 ms stall of the one connection every few thousand alerts. Without it the segment is
     // created sparse, as on a copy-on-write file system (PGlite already runs with fsync off).
     await client.exec('set wal_init_zero = off');
-    const db = drizzlePglite(client, { schema }) as unknown as Db;
+    const db = drizzlePglite(client as PGlite, { schema }) as unknown as Db;
     await migratePglite(db as never, { migrationsFolder: MIGRATIONS });
     const stopMaintenance = startMaintenance(client, (err) => opts.onMaintenanceError?.(err));
+    const open = client;
     return {
       db,
       kind: 'pglite',
       location: inMemory ? 'memory' : opts.dataDir,
       close: async () => {
         await stopMaintenance();
-        await client.close();
+        await open.close();
         release();
       },
     };
   } catch (e) {
+    await client?.close().catch(() => {});
     release();
     if (e instanceof VigilError) throw e;
     throw new VigilError('VIGIL_STORE_FAILED', `cannot open the embedded store in ${opts.dataDir}: ${(e as Error).message}`, { cause: e });

@@ -14,6 +14,9 @@ const VACUUM = { base: 50, share: 0.2 };
  * planner which side of a join is small (the planner scales row counts by the table's current size).
  */
 const STATISTICS_TARGET = 3;
+
+/** The embedded store, on this thread or its own. */
+type Embedded = Pick<PGlite, 'query' | 'exec'>;
 /** How often the embedded store checks its tables' counters (a query of a millisecond or two). */
 export const MAINTENANCE_INTERVAL_MS = 5000;
 
@@ -29,7 +32,7 @@ export interface MaintenanceResult {
  * never reclaimed. This does what autovacuum would, with its thresholds, one table at a time with a
  * turn of the event loop in between so waiting requests get in.
  */
-export async function maintainEmbedded(client: PGlite): Promise<MaintenanceResult> {
+export async function maintainEmbedded(client: Embedded): Promise<MaintenanceResult> {
   // JSON columns (alert and intel bodies) are given no statistics: sampling them is most of what an
   // analysis costs, and no query filters or joins on them. (A column list on ANALYZE would skip them
   // too, but then PostgreSQL never resets the table's change counter, and it would be analysed at
@@ -63,7 +66,7 @@ export async function maintainEmbedded(client: PGlite): Promise<MaintenanceResul
 }
 
 /** Runs maintainEmbedded every `intervalMs` until the returned stop is called (which waits for a run in progress). */
-export function startMaintenance(client: PGlite, onError: (err: Error) => void, intervalMs = MAINTENANCE_INTERVAL_MS): () => Promise<void> {
+export function startMaintenance(client: Embedded, onError: (err: Error) => void, intervalMs = MAINTENANCE_INTERVAL_MS): () => Promise<void> {
   let running: Promise<void> | undefined;
   const timer = setInterval(() => {
     if (running) return;

@@ -37,7 +37,7 @@ describe.each(backends)('executePrepared on $name', (backend) => {
   });
 
   it('is prepared once per connection: the server knows it by name after the first call', async () => {
-    if (backend.name !== 'pglite') return; // node-postgres keeps protocol-level statements, not in pg_prepared_statements
+    if (store.kind !== 'pglite') return; // node-postgres keeps protocol-level statements, not in pg_prepared_statements
     await executePrepared(store.db, ECHO, ['{"text":"x","n":1}', '2026-11-21T06:00:00Z', 1]);
     const r = await store.db.execute(sql`select name from pg_prepared_statements where name = ${ECHO.name}`);
     expect((r as unknown as { rows: unknown[] }).rows).toHaveLength(1);
@@ -59,6 +59,6 @@ describe.each(backends)('executePrepared on $name', (backend) => {
 
   it('refuses a number that is not finite', async () => {
     // On PGlite it would otherwise be written into the EXECUTE as text; PostgreSQL refuses it as a value.
-    await expect(executePrepared(store.db, ECHO, ['{"text":"x","n":1}', '2026-11-21T06:00:00Z', Number.NaN])).rejects.toThrow(backend.name === 'pglite' ? /finite/ : /integer/);
+    await expect(executePrepared(store.db, ECHO, ['{"text":"x","n":1}', '2026-11-21T06:00:00Z', Number.NaN])).rejects.toThrow(store.kind === 'pglite' ? /finite/ : /integer/);
   });
 });

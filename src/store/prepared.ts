@@ -2,6 +2,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { Db } from './db.js';
+import { ThreadedPGlite } from './thread.js';
 
 /** A statement with `$1…$n` placeholders of the given SQL types, run many times with new values. */
 export interface PreparedStatement {
@@ -17,7 +18,7 @@ interface PgLike {
 }
 
 /** Which prepared statements each embedded database has (one PGlite instance is one session). */
-const preparedOn = new WeakMap<PGlite, Set<string>>();
+const preparedOn = new WeakMap<PGlite | ThreadedPGlite, Set<string>>();
 
 function literal(v: string | number | null): string {
   if (v === null) return 'null';
@@ -40,7 +41,7 @@ function literal(v: string | number | null): string {
  */
 export async function executePrepared<R>(db: Db, stmt: PreparedStatement, values: Array<string | number | null>): Promise<R[]> {
   const client = (db as unknown as { session?: { client?: unknown } }).session?.client;
-  if (client instanceof PGlite) {
+  if (client instanceof PGlite || client instanceof ThreadedPGlite) {
     let names = preparedOn.get(client);
     if (!names) preparedOn.set(client, (names = new Set()));
     if (!names.has(stmt.name)) {

@@ -3,7 +3,8 @@ import pg from 'pg';
 import { openStore, type StoreHandle } from '../../src/store/db.js';
 
 export interface Backend {
-  name: 'pglite' | 'postgres';
+  /** `pglite-thread`: the embedded store on its own thread, as `vigil serve` runs it. */
+  name: 'pglite' | 'pglite-thread' | 'postgres';
   /** Opens a fresh, empty, migrated store; `drop` removes it afterwards. */
   open(): Promise<{ store: StoreHandle; url?: string; drop(): Promise<void> }>;
 }
@@ -40,6 +41,13 @@ export const backends: Backend[] = [
     name: 'pglite',
     async open() {
       const store = await openStore({ dataDir: 'memory://' });
+      return { store, drop: async () => {} };
+    },
+  },
+  {
+    name: 'pglite-thread',
+    async open() {
+      const store = await openStore({ dataDir: 'memory://', thread: true });
       return { store, drop: async () => {} };
     },
   },
