@@ -8,7 +8,7 @@ import { silentLogger } from '../core/log.js';
 import type { CaseReport } from '../reports/model.js';
 import type { StoreHandle } from '../store/db.js';
 import { Repo } from '../store/repo.js';
-import { actions, approvals, auditLog, cases, playbookRuns, tasks } from '../store/schema.js';
+import { actions, alerts, approvals, auditLog, cases, playbookRuns, tasks } from '../store/schema.js';
 import { PlaybookEngine, type EngineDeps } from './engine.js';
 import { createGuards } from './guards.js';
 import type { Playbook } from './schema.js';
@@ -135,6 +135,24 @@ steps:
     expect(kinds).toEqual(expect.arrayContaining(['case.tagged brute-force', 'case.severity CRITICAL', 'case.assigned tier2', 'case.status InProgress']));
     // The assignee is read back for later rounds.
     expect(await new PlaybookStore(handle.store.db).caseExtras('case_1', { ruleGroups: false })).toEqual({ assignee: 'tier2' });
+  });
+
+  it("reads a case's rule groups from its alerts, skipping groups that are not a list", async () => {
+    const db = handle.store.db;
+    await db.delete(alerts).where(eq(alerts.caseId, 'case_1'));
+    const alert = (id: string, rule: unknown) => ({
+      id, source: 'wazuh', sourceRef: id, time: '2025-03-14T09:00:00.000Z', title: id, ruleId: '5710', ruleLevel: 5, host: 'web-01',
+      severity: 'HIGH', score: 70, caseId: 'case_1', data: { rule },
+    });
+    await db.insert(alerts).values([
+      alert('al_1', { groups: ['syslog', 'sshd'] }),
+      alert('al_2', { groups: ['sshd', 'authentication_failed'] }),
+      alert('al_3', { groups: 'not-a-list' }),
+      alert('al_4', { id: '1002' }),
+    ]);
+    const extras = await new PlaybookStore(db).caseExtras('case_1', { ruleGroups: true });
+    expect([...extras.ruleGroups!].sort()).toEqual(['authentication_failed', 'sshd', 'syslog']);
+    await db.delete(alerts).where(eq(alerts.caseId, 'case_1'));
   });
 
   it('pauses for approval, then approving resumes the run and records who approved', async () => {

@@ -49,7 +49,7 @@ export class PlaybookStore {
    */
   async caseState(caseId: string, opts: { ruleGroups: boolean }): Promise<{ assignee?: string; ruleGroups?: string[]; snapshot?: CaseSnapshot; done: Set<string>; active: Set<string> }> {
     const groups = opts.ruleGroups
-      ? sql`(select coalesce(jsonb_agg(distinct g), '[]'::jsonb) from alerts a, jsonb_array_elements_text(coalesce(a.data->'rule'->'groups', '[]'::jsonb)) g where a.case_id = ${caseId})`
+      ? sql`(select coalesce(jsonb_agg(distinct g), '[]'::jsonb) from alerts a, jsonb_array_elements_text(case jsonb_typeof(a.rule_groups) when 'array' then a.rule_groups else '[]'::jsonb end) g where a.case_id = ${caseId})`
       : sql`null::jsonb`;
     const r = await this.db.execute(sql`select
       (select assignee from cases where id = ${caseId}) as assignee,

@@ -28,6 +28,11 @@ export const alerts = pgTable(
     caseId: text('case_id'),
     /** The normalized alert with its observables and assessment. */
     data: jsonb('data').notNull(),
+    /**
+     * The alert's rule groups, kept beside `data` so a case's groups are read without decompressing
+     * every alert body (a playbook's rule_groups trigger asks for them on every response round).
+     */
+    ruleGroups: jsonb('rule_groups').$type<string[] | null>().generatedAlwaysAs(sql`data->'rule'->'groups'`),
     ingestedAt: ts('ingested_at').notNull().default(sql`now()`),
     // TheHive-compatible case management (src/cases): pipeline alerts keep the defaults.
     /** Organisation the alert belongs to; the pipeline's alerts are in `default`. */

@@ -62,7 +62,7 @@ const ALERT: Entity = {
     severity: f(sevSql('a.severity'), 'number', { level: 'severity' }),
     severityLabel: f('a.severity', 'string'),
     date: f('a.time', 'date'),
-    tags: f(`(a.tags || coalesce(a.data->'rule'->'groups', '[]'::jsonb))`, 'array'),
+    tags: f(`(a.tags || coalesce(a.rule_groups, '[]'::jsonb))`, 'array'),
     tlp: f('a.tlp', 'number', { level: 'tlp' }),
     pap: f('a.pap', 'number', { level: 'pap' }),
     flag: f('a.flag', 'boolean'),

@@ -1,0 +1,1 @@
+ALTER TABLE "alerts" ADD COLUMN "rule_groups" jsonb GENERATED ALWAYS AS (data->'rule'->'groups') STORED;
