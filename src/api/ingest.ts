@@ -8,7 +8,7 @@ import { VigilError } from '../core/errors.js';
 import type { Alert } from '../core/types.js';
 import { parseEventStream } from '../detect/sigma/io.js';
 import { extractForPipeline } from '../pipeline/extract.js';
-import { normalizeRecord, type IngestItem, type RunSummary } from '../pipeline/run.js';
+import { normalizeRecord, type IngestItem, type IngestOptions, type RunSummary } from '../pipeline/run.js';
 import { sourceFor } from '../sources/registry.js';
 import { metricsFor } from './routes/metrics.js';
 
@@ -141,22 +141,32 @@ export class IngestBatcher {
         const batch = this.queue.splice(0, n);
         this.metrics.batches++;
         this.metrics.batchedRequests += batch.length;
-        try {
-          if (batch.length === 1) {
-            // Alone: the pipeline's own summary is the exact answer.
-            const only = batch[0]!;
-            only.resolve(result(await this.app.ingest(only.items, STREAMING), only.received));
-          } else await this.together(batch);
-        } catch (e) {
-          for (const w of batch) w.reject(e);
-        }
+        // The next batch is formed once this one knows which alerts are new, so it is checked while
+        // this one is grouped and written; each request is still answered only once its own is stored.
+        let mayStart!: () => void;
+        const nextMayStart = new Promise<void>((r) => (mayStart = r));
+        const opts = { ...STREAMING, onNextMayStart: mayStart };
+        const done = (async () => {
+          try {
+            if (batch.length === 1) {
+              // Alone: the pipeline's own summary is the exact answer.
+              const only = batch[0]!;
+              only.resolve(result(await this.app.ingest(only.items, opts), only.received));
+            } else await this.together(batch, opts);
+          } catch (e) {
+            for (const w of batch) w.reject(e);
+          } finally {
+            mayStart();
+          }
+        })();
+        await Promise.race([nextMayStart, done]);
       }
     } finally {
       this.running = false;
     }
   }
 
-  private async together(batch: Waiting[]): Promise<void> {
+  private async together(batch: Waiting[], opts: Partial<IngestOptions>): Promise<void> {
     // Without Sigma rules the alerts are built here once and handed over built; with rules, the
     // records go in raw so the rules see them as events, and this pass only predicts the outcome.
     const raw = Boolean(this.app.detector);
@@ -189,7 +199,7 @@ export class IngestBatcher {
       }
       outcomes.push(mine);
     }
-    const placed = (await this.app.ingest(items, STREAMING)).placed ?? new Map<string, { caseNumber: number; stored: boolean }>();
+    const placed = (await this.app.ingest(items, opts)).placed ?? new Map<string, { caseNumber: number; stored: boolean }>();
     // The first request to carry an alert stored it; later ones in the batch carried a duplicate.
     const claimed = new Set<string>();
     batch.forEach((w, i) => {

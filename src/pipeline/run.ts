@@ -58,6 +58,11 @@ export interface IngestOptions {
    * case at a time, coalescing every update that arrived meanwhile.
    */
   deferResponse?: boolean;
+  /**
+   * Streaming input: called once the run's last batch knows which of its alerts are new (or the run
+   * has ended). The next call may then start on its own batch while this one is enriched and written.
+   */
+  onNextMayStart?: () => void;
 }
 
 export interface RunOptions extends IngestOptions {
@@ -326,23 +331,38 @@ export class Pipeline {
    * input to count. Calls are serialized, because the case grouper is shared across them.
    */
   ingest(items: Iterable<IngestItem> | AsyncIterable<IngestItem>, opts: IngestOptions): Promise<RunSummary> {
-    const next = this.queue.then(() => this.ingestNow(items, opts));
-    this.queue = next.then(
+    let mayStart!: () => void;
+    const nextMayStart = new Promise<void>((r) => (mayStart = r));
+    const release = (): void => {
+      mayStart();
+      opts.onNextMayStart?.();
+    };
+    const next = this.queue.then(() => this.ingestNow(items, opts, release));
+    const ended = next.then(
       () => undefined,
       () => undefined,
     );
+    void ended.then(release);
+    // Streaming input overlaps: the next call checks its alerts while this one is enriched, grouped and
+    // written (see processBatch). A file run holds the queue to the end, because its case responses
+    // run inline and may change the cases the next call would group.
+    this.queue = opts.deferResponse ? nextMayStart : ended;
     return next;
   }
 
   private queue: Promise<unknown> = Promise.resolve();
   private grouper: CaseGrouper | undefined;
+  /** The last batch write handed to the store (true once stored), and the case state it was worked out from. */
+  private lastWrite: { done: Promise<boolean>; grouper: CaseGrouper } | undefined;
+  /** Alerts a batch has found new and not yet stored, with whether that batch stored them. */
+  private readonly writing = new Map<string, Promise<boolean>>();
 
   /** Forget the in-memory case state, so the next ingest reads open cases from the store again. */
   resetCases(): void {
     this.grouper = undefined;
   }
 
-  private async ingestNow(items: Iterable<IngestItem> | AsyncIterable<IngestItem>, opts: IngestOptions): Promise<RunSummary> {
+  private async ingestNow(items: Iterable<IngestItem> | AsyncIterable<IngestItem>, opts: IngestOptions, release: () => void): Promise<RunSummary> {
     const started = performance.now();
     const summary = emptySummary(opts.outDir);
     if (opts.deferResponse) summary.placed = new Map();
@@ -356,15 +376,15 @@ export class Pipeline {
     let batch: Array<{ file: string; line: number; alert: Alert }> = [];
     let file = '';
 
-    const flush = async (): Promise<void> => {
+    const flush = async (last = false): Promise<void> => {
       if (!batch.length) return;
       const b = batch;
       batch = [];
       try {
-        await this.processBatch(b, grouper, summary, opened, touched, enrichedLogged, summary.placed);
+        await this.processBatch(b, grouper, summary, opened, touched, enrichedLogged, summary.placed, last ? release : undefined);
       } catch (e) {
         // The store refused the batch: the in-memory case state may now be ahead of it.
-        this.grouper = undefined;
+        if (this.grouper === grouper) this.grouper = undefined;
         throw e;
       }
     };
@@ -403,7 +423,7 @@ export class Pipeline {
       summary.alerts.read += closed.alerts.length;
       await detected({ file: 'correlation', line: 0 }, closed.alerts);
     }
-    await flush();
+    await flush(true);
     summary.cases.opened = opened.size;
     summary.cases.updated = [...touched].filter((id) => !opened.has(id)).length;
 
@@ -489,13 +509,48 @@ export class Pipeline {
     /** case + observable pairs whose intel verdict is already on the timeline this run. */
     enrichedLogged: Set<string>,
     placed: RunSummary['placed'],
+    /** Called once this batch knows which of its alerts are new: the next batch may start from here. */
+    onChecked?: () => void,
   ): Promise<void> {
+    // An alert an earlier batch is about to write counts as stored too. Taken before the query:
+    // what leaves the map after this has been committed, and the query sees it.
+    const inFlight = batch.flatMap((b) => {
+      const w = this.writing.get(b.alert.id);
+      return w ? [w] : [];
+    });
     const existing = await this.d.repo.existingAlertIds(batch.map((b) => b.alert.id));
+    for (const b of batch) if (this.writing.has(b.alert.id)) existing.add(b.alert.id);
     const fresh = batch.filter((b) => !existing.has(b.alert.id));
-    summary.alerts.duplicate += batch.length - fresh.length;
-    if (placed && existing.size) for (const [id, n] of await this.d.repo.caseNumbersOfAlerts([...existing])) placed.set(id, { caseNumber: n, stored: false });
-    if (!fresh.length) return;
+    let settle!: (stored: boolean) => void;
+    const stored = new Promise<boolean>((r) => (settle = r));
+    for (const b of fresh) this.writing.set(b.alert.id, stored);
+    onChecked?.();
+    try {
+      summary.alerts.duplicate += batch.length - fresh.length;
+      // A duplicate of an alert whose write then failed was not stored after all: the sender must retry.
+      if (inFlight.length && (await Promise.all(inFlight)).includes(false)) {
+        throw new VigilError('VIGIL_STORE_FAILED', 'not stored: the batch that carried the same alert could not be stored (see the error logged for it); send it again');
+      }
+      if (placed && existing.size) for (const [id, n] of await this.d.repo.caseNumbersOfAlerts([...existing])) placed.set(id, { caseNumber: n, stored: false });
+      if (fresh.length) await this.writeBatch(fresh, grouper, summary, opened, touched, enrichedLogged, placed);
+      settle(true);
+    } catch (e) {
+      settle(false);
+      throw e;
+    } finally {
+      for (const b of fresh) if (this.writing.get(b.alert.id) === stored) this.writing.delete(b.alert.id);
+    }
+  }
 
+  private async writeBatch(
+    fresh: Array<{ alert: Alert }>,
+    grouper: CaseGrouper,
+    summary: RunSummary,
+    opened: Set<string>,
+    touched: Set<string>,
+    enrichedLogged: Set<string>,
+    placed: RunSummary['placed'],
+  ): Promise<void> {
     const intel = await this.d.intel.enrichMany(fresh.flatMap((b) => enrichables(b.alert)));
     const write = groupBatch(
       fresh.map((b) => b.alert),
@@ -506,7 +561,24 @@ export class Pipeline {
       touched,
       enrichedLogged,
     );
-    const numbers = await this.d.repo.saveBatch(write);
+    // Grouping advanced the in-memory cases, so the writes go in the order their batches were grouped
+    // (this chain is extended in the same turn as groupBatch). A batch grouped on top of one the store
+    // then refused is refused too: its cases may build on rows that were never written.
+    const prev = this.lastWrite;
+    const done = (async () => {
+      if (prev && prev.grouper === grouper && !(await prev.done)) {
+        throw new VigilError('VIGIL_STORE_FAILED', 'not stored: the batch before it could not be stored (see the error logged for it); send it again');
+      }
+      return this.d.repo.saveBatch(write);
+    })();
+    this.lastWrite = {
+      grouper,
+      done: done.then(
+        () => true,
+        () => false,
+      ),
+    };
+    const numbers = await done;
     if (placed) for (const s of write.alerts) placed.set(s.alert.id, { caseNumber: numbers.get(s.caseId)!, stored: true });
     summary.alerts.new += fresh.length;
   }

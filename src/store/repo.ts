@@ -132,18 +132,21 @@ const SAVE_BATCH: PreparedStatement = {
       select id, number from new_cases union all select id, number from old_cases`,
 };
 
+const EXISTING_ALERTS: PreparedStatement = {
+  name: 'vigil_existing_alerts',
+  types: ['jsonb'],
+  text: 'select id from alerts where id = any(array(select jsonb_array_elements_text($1)))',
+};
+
 /** Every read and write the pipeline and API make; one place, so PGlite and PostgreSQL stay identical. */
 export class Repo {
   constructor(readonly db: Db) {}
 
+  /** Which of `ids` are stored: asked before every batch, so prepared (planning an IN list of 30 costs more than running it). */
   async existingAlertIds(ids: string[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    for (const c of chunks(ids, 1000)) {
-      if (!c.length) continue;
-      const rows = await this.db.select({ id: t.alerts.id }).from(t.alerts).where(inArray(t.alerts.id, c));
-      for (const r of rows) found.add(r.id);
-    }
-    return found;
+    if (!ids.length) return new Set();
+    const rows = await executePrepared<{ id: string }>(this.db, EXISTING_ALERTS, [JSON.stringify(ids)]);
+    return new Set(rows.map((r) => r.id));
   }
 
   async openCases(): Promise<Array<typeof t.cases.$inferSelect>> {
