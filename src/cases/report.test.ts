@@ -16,7 +16,7 @@ function alert(i: number): Record<string, unknown> {
   return {
     timestamp: t,
     id: `big.${i}`,
-    rule: { level: 5, id: i === 0 ? '5710' : '5760', description: 'sshd: authentication failed.', groups: ['syslog', 'sshd', 'authentication_failed'], mitre: { id: ['T1110.001'], tactic: ['Credential Access'], technique: ['Password Guessing'] } },
+    rule: { level: 5, id: i === 0 ? '5710' : '5760', description: 'sshd: authentication failed.', groups: i === 0 ? ['syslog', 'sshd', 'invalid_login'] : i === 3 ? ['syslog', 'sshd', 'authentication_failed', 'pci_dss_10.2.4'] : ['syslog', 'sshd', 'authentication_failed'], mitre: { id: ['T1110.001'], tactic: ['Credential Access'], technique: ['Password Guessing'] } },
     agent: { id: '001', name: host, ip: '10.0.0.5' },
     manager: { name: 'wazuh-manager' },
     full_log: `Nov 20 06:00:00 ${host} sshd[1]: Failed password for invalid user u${i} from 185.220.101.47 port ${40000 + i} ssh2`,
@@ -57,6 +57,9 @@ describe('the report of a case bigger than a report shows', () => {
     expect(report.totals).toMatchObject({ alerts: n, sources: ['wazuh'] });
     expect(report.totals!.timeline).toBeGreaterThan(n);
     expect(report.totals!.ruleIds.sort()).toEqual(['5710', '5760']);
+    // Rule groups over every alert: the first alert's and one odd alert's, long out of the window too.
+    expect(report.totals!.ruleGroups!.sort()).toEqual(['authentication_failed', 'invalid_login', 'pci_dss_10.2.4', 'sshd', 'syslog']);
+    expect(playbookCase(report).ruleGroups.sort()).toEqual(report.totals!.ruleGroups!.sort());
     // bastion-01 is only in the first alerts, long out of the listed window, and still a case host.
     expect(report.totals!.hosts.map((h) => h.name)).toContain('bastion-01');
     expect(playbookCase(report).hosts).toContain('bastion-01');

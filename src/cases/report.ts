@@ -115,6 +115,7 @@ export async function buildCaseReport(repo: Repo, caseId: string, clock: Clock):
       hosts: [...hosts.values()],
       sources: [...new Set(facets.map((f) => f.source))],
       ruleIds: [...new Set(facets.map((f) => f.ruleId))],
+      ruleGroups: [...new Set(facets.flatMap((f) => f.ruleGroups))],
       ...(alertTotal > 0 && { firstAlertAt: c.firstAlertAt, lastAlertAt: c.lastAlertAt }),
     },
   };

@@ -29,7 +29,7 @@ export function playbookCase(r: CaseReport, extras: { ruleGroups?: string[]; ass
     alerts: r.alerts.map((a) => ({ id: a.id, title: a.title, ruleId: a.ruleId, host: a.host, source: a.source, time: a.time })),
     sources: all.sources,
     ruleIds: all.ruleIds,
-    ruleGroups: extras.ruleGroups ?? [],
+    ruleGroups: extras.ruleGroups ?? all.ruleGroups ?? [],
     mitre: r.mitre.map((m) => m.id),
     assets: hosts.map((h) => {
       const c = extras.criticalityOf?.(h);

@@ -249,7 +249,8 @@ export class PlaybookEngine {
       await this.sweepExpired().catch((e: unknown) => this.d.log.error({ err: e }, 'playbook sweep failed'));
     }
     const caseId = input.report.case.id;
-    const { snapshot: before, done, active, ...extras } = await store.caseState(caseId, { ruleGroups: this.needGroups });
+    // The report's totals carry the case's rule groups; only a report without them needs the query.
+    const { snapshot: before, done, active, ...extras } = await store.caseState(caseId, { ruleGroups: this.needGroups && !input.report.totals?.ruleGroups });
     const pcase = playbookCase(input.report, { ...extras, ...(this.d.criticalityOf && { criticalityOf: this.d.criticalityOf }) });
     let events: CaseEvent[] = eventsBetween(before, pcase, input.opened);
     const defer: Deferred = { commits: [], after: [] };

@@ -75,6 +75,8 @@ export interface CaseTotals {
   hosts: Array<{ name: string; role?: 'agent' | 'sensor' }>;
   sources: string[];
   ruleIds: string[];
+  /** Every rule group the case's alerts carry (from the store; absent when worked out from the lists). */
+  ruleGroups?: string[];
   firstAlertAt?: string;
   lastAlertAt?: string;
 }

@@ -261,14 +261,24 @@ export class Repo {
   /**
    * What a case's alerts have in common, over all of them however many: one row per rule, source
    * and host, with how many alerts share it, and the host's role and the rule's ATT&CK mapping read
-   * from one of them. Only the grouping reads every alert, and it reads no JSON.
+   * from one of them, and every rule group its alerts carry. Only the grouping reads every alert, and
+   * it reads no alert body (the groups have a column of their own).
    */
-  async alertFacetsOfCase(caseId: string): Promise<Array<{ ruleId: string; source: string; host: string; hostRole: string | null; mitre: unknown; count: number }>> {
+  async alertFacetsOfCase(caseId: string): Promise<Array<{ ruleId: string; source: string; host: string; hostRole: string | null; mitre: unknown; ruleGroups: string[]; count: number }>> {
     const groups = await this.db
-      .select({ ruleId: t.alerts.ruleId, source: t.alerts.source, host: t.alerts.host, count: sql<number>`count(*)::int`, sample: sql<string>`min(${t.alerts.id})` })
+      .select({
+        ruleId: t.alerts.ruleId,
+        source: t.alerts.source,
+        host: t.alerts.host,
+        count: sql<number>`count(*)::int`,
+        sample: sql<string>`min(${t.alerts.id})`,
+        ruleGroups: t.alerts.ruleGroups,
+      })
       .from(t.alerts)
       .where(eq(t.alerts.caseId, caseId))
-      .groupBy(t.alerts.ruleId, t.alerts.source, t.alerts.host)
+      // Grouped by the rule groups too (hashed, where a distinct aggregate would sort every alert's):
+      // a rule whose alerts disagree on them comes back as more than one row, merged below.
+      .groupBy(t.alerts.ruleId, t.alerts.source, t.alerts.host, t.alerts.ruleGroups)
       .orderBy(sql`min(${t.alerts.time})`, t.alerts.ruleId, t.alerts.source, t.alerts.host);
     const samples = new Map<string, { role: string | null; mitre: unknown }>();
     for (const c of chunks(groups.map((g) => g.sample), 1000)) {
@@ -278,7 +288,20 @@ export class Repo {
         .where(inArray(t.alerts.id, c));
       for (const r of rows) samples.set(r.id, { role: r.role, mitre: r.mitre });
     }
-    return groups.map((g) => ({ ruleId: g.ruleId, source: g.source, host: g.host, hostRole: samples.get(g.sample)?.role ?? null, mitre: samples.get(g.sample)?.mitre ?? null, count: Number(g.count) }));
+    const facets = new Map<string, { ruleId: string; source: string; host: string; hostRole: string | null; mitre: unknown; ruleGroups: string[]; count: number }>();
+    for (const g of groups) {
+      const key = `${g.ruleId}\u0000${g.source}\u0000${g.host}`;
+      const listed = Array.isArray(g.ruleGroups) ? g.ruleGroups.filter((x): x is string => typeof x === 'string') : [];
+      const f = facets.get(key);
+      if (f) {
+        f.count += Number(g.count);
+        f.ruleGroups = [...new Set([...f.ruleGroups, ...listed])];
+      } else {
+        const sample = samples.get(g.sample);
+        facets.set(key, { ruleId: g.ruleId, source: g.source, host: g.host, hostRole: sample?.role ?? null, mitre: sample?.mitre ?? null, ruleGroups: listed, count: Number(g.count) });
+      }
+    }
+    return [...facets.values()];
   }
 
   /**
