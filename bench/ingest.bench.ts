@@ -3,7 +3,7 @@
 // real `vigil serve` stack (Fastify + auth + the whole pipeline) on the embedded store (PGlite on
 // disk). Goal: ≥ 2,000 alerts/s with p99 < 50 ms.
 //
-//   node --import tsx bench/ingest.bench.ts            BENCH_INGEST_REQUESTS (5000), BENCH_INGEST_CONCURRENCY (64,16,4),
+//   node --import tsx bench/ingest.bench.ts            BENCH_INGEST_REQUESTS (20000), BENCH_INGEST_CONCURRENCY (64,16,4),
 //                                                      BENCH_INGEST_DATABASE_URL (PostgreSQL instead of the embedded store)
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const REQUESTS = Number(process.env.BENCH_INGEST_REQUESTS ?? 5000);
+/**
+ * Requests per run: 8–20 s of load, like autocannon's default 10 s. Each run opens its connections
+ * afresh, and the first request on every one of them arrives together (64 handshakes and one batch
+ * of 64): in a run of 5,000 those were 1.3% of the sample and made up the whole p99. The ramp is
+ * still in the figures, and printed on its own.
+ */
+const REQUESTS = Number(process.env.BENCH_INGEST_REQUESTS ?? 20000);
 /** One run per level; the goal is judged at the first (a Wazuh manager's integratord fans out far less). */
 const CONCURRENCY = (process.env.BENCH_INGEST_CONCURRENCY ?? '64,16,4').split(',').map(Number);
 /**
@@ -78,6 +84,8 @@ interface LoadResult {
   /** CPU time the load process used (user + system). */
   cpuMs: number;
   firstError?: string;
+  /** The slowest first request of a connection (opened with the run). */
+  rampMax: number;
 }
 
 /** The load process: keep-alive connections, a fixed number of requests in flight, every latency kept. */
@@ -130,7 +138,8 @@ async function load(url: string, key: string, n: number, concurrency: number, of
   const cpu = process.cpuUsage(cpu0);
   agent.destroy();
   const sorted = Array.from(lat).sort((a, b) => a - b);
-  return { requests: n, ok, failed, elapsedMs, p50: pct(sorted, 50), p90: pct(sorted, 90), p99: pct(sorted, 99), max: sorted[sorted.length - 1] ?? 0, cpuMs: (cpu.user + cpu.system) / 1000, ...(firstError && { firstError }) };
+  const rampMax = Math.max(...lat.subarray(0, Math.min(n, concurrency)));
+  return { requests: n, ok, failed, elapsedMs, p50: pct(sorted, 50), p90: pct(sorted, 90), p99: pct(sorted, 99), max: sorted[sorted.length - 1] ?? 0, rampMax, cpuMs: (cpu.user + cpu.system) / 1000, ...(firstError && { firstError }) };
 }
 
 function runLoad(url: string, key: string, n: number, concurrency: number, offset: number): Promise<LoadResult> {
@@ -208,10 +217,11 @@ async function main(): Promise<void> {
   const f = (x: number) => x.toFixed(1);
   console.log(`\nPOST /api/ingest/wazuh, one alert per request, ${REQUESTS} requests per run (after ${WARMUP} warm-up), ${pgUrl ? 'PostgreSQL' : 'embedded store'}`);
   // CPU: how busy the server process and the load process kept their cores (1.0 = one core).
-  console.log('  connections   alerts/s    p50 ms    p90 ms    p99 ms    max ms   server CPU   load CPU   failed');
+  // ramp: the slowest first request on a connection (all opened at once at the start of the run).
+  console.log('  connections   alerts/s    p50 ms    p90 ms    p99 ms    max ms   ramp ms   server CPU   load CPU   failed');
   for (const { concurrency, res, serverCpuMs } of runs) {
     const rps = (res.ok / res.elapsedMs) * 1000;
-    console.log(`  ${String(concurrency).padStart(11)}   ${Math.round(rps).toLocaleString('en-US').padStart(8)}  ${f(res.p50).padStart(8)}  ${f(res.p90).padStart(8)}  ${f(res.p99).padStart(8)}  ${f(res.max).padStart(8)}   ${(serverCpuMs / res.elapsedMs).toFixed(2).padStart(10)}   ${(res.cpuMs / res.elapsedMs).toFixed(2).padStart(8)}   ${res.failed}${res.firstError ? ` (first: ${res.firstError})` : ''}`);
+    console.log(`  ${String(concurrency).padStart(11)}   ${Math.round(rps).toLocaleString('en-US').padStart(8)}  ${f(res.p50).padStart(8)}  ${f(res.p90).padStart(8)}  ${f(res.p99).padStart(8)}  ${f(res.max).padStart(8)}  ${f(res.rampMax).padStart(8)}   ${(serverCpuMs / res.elapsedMs).toFixed(2).padStart(10)}   ${(res.cpuMs / res.elapsedMs).toFixed(2).padStart(8)}   ${res.failed}${res.firstError ? ` (first: ${res.firstError})` : ''}`);
     if (res.failed) process.exitCode = 1;
   }
   const first = runs[0]!;
