@@ -65,6 +65,17 @@ export interface IngestOptions {
   onNextMayStart?: () => void;
 }
 
+/** What one ingest call carries from batch to batch. */
+interface RunState {
+  grouper: CaseGrouper;
+  summary: RunSummary;
+  opened: Set<string>;
+  touched: Set<string>;
+  /** case + observable pairs whose intel verdict is already on the timeline this run. */
+  enrichedLogged: Set<string>;
+  placed: RunSummary['placed'];
+}
+
 export interface RunOptions extends IngestOptions {
   paths: string[];
 }
@@ -376,12 +387,13 @@ export class Pipeline {
     let batch: Array<{ file: string; line: number; alert: Alert }> = [];
     let file = '';
 
+    const state: RunState = { grouper, summary, opened, touched, enrichedLogged, placed: summary.placed };
     const flush = async (last = false): Promise<void> => {
       if (!batch.length) return;
       const b = batch;
       batch = [];
       try {
-        await this.processBatch(b, grouper, summary, opened, touched, enrichedLogged, summary.placed, last ? release : undefined);
+        await this.processBatch(b, state, last ? release : undefined);
       } catch (e) {
         // The store refused the batch: the in-memory case state may now be ahead of it.
         if (this.grouper === grouper) this.grouper = undefined;
@@ -502,16 +514,11 @@ export class Pipeline {
 
   private async processBatch(
     batch: Array<{ file: string; line: number; alert: Alert }>,
-    grouper: CaseGrouper,
-    summary: RunSummary,
-    opened: Set<string>,
-    touched: Set<string>,
-    /** case + observable pairs whose intel verdict is already on the timeline this run. */
-    enrichedLogged: Set<string>,
-    placed: RunSummary['placed'],
+    run: RunState,
     /** Called once this batch knows which of its alerts are new: the next batch may start from here. */
     onChecked?: () => void,
   ): Promise<void> {
+    const { summary, placed } = run;
     // An alert an earlier batch is about to write counts as stored too. Taken before the query:
     // what leaves the map after this has been committed, and the query sees it.
     const inFlight = batch.flatMap((b) => {
@@ -532,7 +539,7 @@ export class Pipeline {
         throw new VigilError('VIGIL_STORE_FAILED', 'not stored: the batch that carried the same alert could not be stored (see the error logged for it); send it again');
       }
       if (placed && existing.size) for (const [id, n] of await this.d.repo.caseNumbersOfAlerts([...existing])) placed.set(id, { caseNumber: n, stored: false });
-      if (fresh.length) await this.writeBatch(fresh, grouper, summary, opened, touched, enrichedLogged, placed);
+      if (fresh.length) await this.writeBatch(fresh, run);
       settle(true);
     } catch (e) {
       settle(false);
@@ -542,15 +549,7 @@ export class Pipeline {
     }
   }
 
-  private async writeBatch(
-    fresh: Array<{ alert: Alert }>,
-    grouper: CaseGrouper,
-    summary: RunSummary,
-    opened: Set<string>,
-    touched: Set<string>,
-    enrichedLogged: Set<string>,
-    placed: RunSummary['placed'],
-  ): Promise<void> {
+  private async writeBatch(fresh: Array<{ alert: Alert }>, { grouper, summary, opened, touched, enrichedLogged, placed }: RunState): Promise<void> {
     const intel = await this.d.intel.enrichMany(fresh.flatMap((b) => enrichables(b.alert)));
     const write = groupBatch(
       fresh.map((b) => b.alert),
