@@ -70,6 +70,7 @@ export function parseEventStream(text: string): { events: Record<string, unknown
       else if (d === 125 && --depth === 0) break;
     }
     const chunk = text.slice(i, j + 1);
+    const start = i;
     i = j + 1;
     try {
       const v: unknown = JSON.parse(chunk);
@@ -77,9 +78,23 @@ export function parseEventStream(text: string): { events: Record<string, unknown
       lines.push(startLine);
     } catch (e) {
       errors.push({ line: startLine, reason: `invalid JSON: ${(e as Error).message}` });
+      // An unclosed object swallows the lines after it. A later line opening with "{" at its very
+      // start is where the next record begins (JSON lines, concatenated exports); the lines of a
+      // pretty-printed object are indented, so a broken one is still skipped whole.
+      const next = chunk.indexOf('\n{');
+      if (next >= 0) {
+        i = start + next + 1;
+        line = startLine + countNewlines(chunk, next + 1);
+      }
     }
   }
   return { events, errors, lines };
+}
+
+function countNewlines(s: string, end: number): number {
+  let n = 0;
+  for (let k = s.indexOf('\n'); k >= 0 && k < end; k = s.indexOf('\n', k + 1)) n++;
+  return n;
 }
 
 /**
