@@ -56,3 +56,16 @@ export interface IntelProviderDefinition<C = unknown> {
 export function defineIntelProvider<C>(def: IntelProviderDefinition<C>): IntelProviderDefinition<C> {
   return def;
 }
+
+/** One provider's answer as Vigil shows it (API, CLI): the verdict and why, without the raw body. */
+export function shownAnswer(r: IntelResult): Pick<IntelResult, 'provider' | 'verdict' | 'score' | 'evidence' | 'tags' | 'firstSeen' | 'lastSeen'> {
+  return {
+    provider: r.provider,
+    verdict: r.verdict,
+    score: r.score,
+    evidence: r.evidence,
+    tags: r.tags,
+    ...(r.firstSeen && { firstSeen: r.firstSeen }),
+    ...(r.lastSeen && { lastSeen: r.lastSeen }),
+  };
+}

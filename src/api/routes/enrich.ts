@@ -7,6 +7,7 @@ import type { App } from '../../app.js';
 import { VigilError } from '../../core/errors.js';
 import { ObservableType, type Observable } from '../../core/types.js';
 import { IntelEngine, observableKey, type EnrichedObservable } from '../../intel/engine.js';
+import { shownAnswer } from '../../intel/provider.js';
 import { extractIocs, IOC_TYPES, ipScope } from '../../ioc/index.js';
 import { ErrorBody } from './common.js';
 
@@ -155,13 +156,7 @@ export function registerEnrich(server: FastifyInstance, app: App): void {
           score: e?.risk.score ?? 0,
           evidence: e?.risk.evidence ?? [],
           results: (e?.results ?? []).map((r) => ({
-            provider: r.provider,
-            verdict: r.verdict,
-            score: r.score,
-            evidence: r.evidence,
-            tags: r.tags,
-            ...(r.firstSeen && { firstSeen: r.firstSeen }),
-            ...(r.lastSeen && { lastSeen: r.lastSeen }),
+            ...shownAnswer(r),
             ...(r.partial && { partial: true }),
             ...(r.error && { error: r.error }),
           })),

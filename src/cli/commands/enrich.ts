@@ -4,7 +4,7 @@ import { formatIssue, VigilError } from '../../core/errors.js';
 import { createLogger } from '../../core/log.js';
 import type { IntelResult } from '../../core/types.js';
 import type { EnrichedObservable } from '../../intel/engine.js';
-import type { ObservableRef } from '../../intel/provider.js';
+import { shownAnswer, type ObservableRef } from '../../intel/provider.js';
 import { loadConfig } from '../../config.js';
 import { printJson, readInput, reportError, table } from '../output.js';
 
@@ -27,13 +27,7 @@ export function enrichedJson(o: ObservableRef, e: EnrichedObservable) {
     ...(e.partial && { partial: true }),
     ...(e.warninglist && { warninglist: e.warninglist }),
     providers: e.results.map((r) => ({
-      provider: r.provider,
-      verdict: r.verdict,
-      score: r.score,
-      evidence: r.evidence,
-      tags: r.tags,
-      ...(r.firstSeen && { firstSeen: r.firstSeen }),
-      ...(r.lastSeen && { lastSeen: r.lastSeen }),
+      ...shownAnswer(r),
       ...(e.cached?.includes(r.provider) && { cached: true }),
       ...(r.partial && { partial: true, error: r.error }),
     })),
