@@ -6,6 +6,8 @@ import type { ArcResult, AuthEntry, AuthHeaderParsed, AuthSummary, DkimResult, D
 
 const MAX_VALUE = 16 * 1024;
 const MAX_ENTRIES = 50;
+/** Properties kept per entry; more are read past and dropped. */
+const MAX_PROPS = 20;
 
 function isWsp(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13;
@@ -87,11 +89,30 @@ class Cursor {
     return this.peek() === 34 ? this.quoted() : this.token();
   }
 
+  /** Reads one `key=value` property; undefined (having moved on) when what is here is not one. */
+  property(): { key: string; value: string } | undefined {
+    const start = this.pos;
+    const key = this.token('=').toLowerCase();
+    this.cfws();
+    if (this.peek() !== 61 /* = */) {
+      if (this.pos === start) this.pos++;
+      return undefined;
+    }
+    this.pos++;
+    this.cfws();
+    return { key, value: this.value() };
+  }
+
   /** Skips to just past the next `;` (or the end). */
   skipToSemicolon(): void {
     const i = this.s.indexOf(';', this.pos);
     this.pos = i < 0 ? this.s.length : i + 1;
   }
+}
+
+/** Adds a property while fewer than MAX_PROPS distinct ones are kept. */
+function keep(props: Record<string, string>, p: { key: string; value: string }): void {
+  if (p.key && Object.keys(props).length < MAX_PROPS) props[p.key] = p.value;
 }
 
 function prepare(value: string): string {
@@ -127,25 +148,12 @@ function readEntries(c: Cursor): AuthEntry[] {
     c.cfws();
     const result = c.token('=').toLowerCase();
     const entry: AuthEntry = { method, result, reason: null, props: {}, comment: null };
-    let nprops = 0;
     for (;;) {
       c.cfws();
       if (c.done || c.peek() === 59) break;
-      const start = c.pos;
-      const key = c.token('=').toLowerCase();
-      c.cfws();
-      if (c.peek() !== 61) {
-        if (c.pos === start) c.pos++;
-        continue;
-      }
-      c.pos++;
-      c.cfws();
-      const v = c.value();
-      if (key === 'reason') entry.reason = v;
-      else if (key && nprops < 20) {
-        if (!Object.hasOwn(entry.props, key)) nprops++;
-        entry.props[key] = v;
-      }
+      const p = c.property();
+      if (p?.key === 'reason') entry.reason = p.value;
+      else if (p) keep(entry.props, p);
     }
     if (c.comments.length) entry.comment = c.comments.join('; ');
     entries.push(entry);
@@ -200,27 +208,14 @@ export function parseReceivedSpf(value: string): AuthHeaderParsed {
   const result = c.token().toLowerCase();
   c.comments = [];
   const props: Record<string, string> = {};
-  let nprops = 0;
   while (!c.done) {
     c.cfws();
     if (c.peek() === 59) {
       c.pos++;
       continue;
     }
-    const start = c.pos;
-    const key = c.token('=').toLowerCase();
-    c.cfws();
-    if (c.peek() !== 61) {
-      if (c.pos === start) c.pos++;
-      continue;
-    }
-    c.pos++;
-    c.cfws();
-    const v = c.value();
-    if (key && nprops < 20) {
-      if (!Object.hasOwn(props, key)) nprops++;
-      props[key] = v;
-    }
+    const p = c.property();
+    if (p) keep(props, p);
   }
   const comment = c.comments.length ? c.comments.join('; ') : null;
   return { header: 'Received-SPF', authservId: null, instance: null, entries: [{ method: 'spf', result, reason: null, props, comment }] };
