@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Assessor, ObservableRisk } from '../assess/index.js';
 import { CaseGrouper, describeKey } from '../cases/grouper.js';
@@ -41,6 +41,9 @@ export interface RunProgress {
   file: string;
   records: number;
   alerts: number;
+  /** A file run: bytes read so far over all its files, and their total size when the run started. */
+  bytesRead?: number;
+  bytesTotal?: number;
 }
 
 export interface IngestOptions {
@@ -325,13 +328,23 @@ export class Pipeline {
   async run(opts: RunOptions): Promise<RunSummary> {
     const files = await expandInputs(opts.paths);
     const maxLineBytes = this.d.maxLineBytes;
+    const bytes = { done: 0, file: 0, total: 0 };
+    const onProgress = opts.onProgress;
+    if (onProgress) for (const f of files) bytes.total += (await stat(f)).size;
+    const onRead = onProgress && ((n: number) => (bytes.file += n));
     async function* records(): AsyncGenerator<IngestItem> {
       for (const file of files) {
-        for await (const rec of readAlertFile(file, { maxLineBytes })) yield rec;
+        for await (const rec of readAlertFile(file, { maxLineBytes, onRead })) yield rec;
+        bytes.done += bytes.file;
+        bytes.file = 0;
         yield { fileDone: file };
       }
     }
-    const summary = await this.ingest(records(), { endOfInput: true, ...opts });
+    const summary = await this.ingest(records(), {
+      endOfInput: true,
+      ...opts,
+      ...(onProgress && { onProgress: (p: RunProgress) => onProgress({ ...p, bytesRead: bytes.done + bytes.file, bytesTotal: bytes.total }) }),
+    });
     summary.files = files;
     return summary;
   }

@@ -12,6 +12,8 @@ export interface ReadOptions {
   maxLineBytes: number;
   /** Largest JSON-array file read whole. */
   maxArrayFileBytes?: number;
+  /** Told how many bytes of the file were just read (a progress bar's position). */
+  onRead?: (bytes: number) => void;
 }
 
 const INPUT_EXTENSIONS = new Set(['.json', '.jsonl', '.ndjson', '.log', '.eve']);
@@ -68,7 +70,7 @@ function parseLine(file: string, line: number, text: string): InputRecord {
 }
 
 /** JSON lines, streamed: memory stays bounded by maxLineBytes whatever the file holds. */
-async function* readLines(file: string, maxLineBytes: number): AsyncGenerator<InputRecord> {
+async function* readLines(file: string, maxLineBytes: number, onRead?: (bytes: number) => void): AsyncGenerator<InputRecord> {
   let parts: Buffer[] = [];
   let size = 0;
   let tooLong = false;
@@ -92,6 +94,8 @@ async function* readLines(file: string, maxLineBytes: number): AsyncGenerator<In
     for (;;) {
       const nl = chunk.indexOf(0x0a, start);
       const end = nl === -1 ? chunk.length : nl;
+      // Counted per line handed out, not per chunk read ahead: the position of the record in hand.
+      onRead?.(nl === -1 ? end - start : end - start + 1);
       if (!tooLong) {
         size += end - start;
         if (size > maxLineBytes) {
@@ -140,7 +144,7 @@ function elementLines(text: string): number[] {
   return lines;
 }
 
-async function* readArray(file: string, maxBytes: number): AsyncGenerator<InputRecord> {
+async function* readArray(file: string, maxBytes: number, onRead?: (bytes: number) => void): AsyncGenerator<InputRecord> {
   const s = await stat(file);
   if (s.size > maxBytes) {
     yield { file, line: 1, issue: { file, line: 1, reason: `JSON array file of ${s.size} bytes is over the ${maxBytes}-byte limit; write it as JSON lines instead` } };
@@ -148,6 +152,7 @@ async function* readArray(file: string, maxBytes: number): AsyncGenerator<InputR
   }
   const { readFile } = await import('node:fs/promises');
   let text = await readFile(file, 'utf8');
+  onRead?.(s.size);
   // firstByte skipped a UTF-8 BOM to choose the format; JSON.parse does not.
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let arr: unknown;
@@ -174,6 +179,6 @@ async function* readArray(file: string, maxBytes: number): AsyncGenerator<InputR
 export async function* readAlertFile(file: string, opts: ReadOptions): AsyncGenerator<InputRecord> {
   const first = await firstByte(file);
   if (first === undefined) return;
-  if (first === 0x5b) yield* readArray(file, opts.maxArrayFileBytes ?? 256 * 1024 * 1024);
-  else yield* readLines(file, opts.maxLineBytes);
+  if (first === 0x5b) yield* readArray(file, opts.maxArrayFileBytes ?? 256 * 1024 * 1024, opts.onRead);
+  else yield* readLines(file, opts.maxLineBytes, opts.onRead);
 }

@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App } from '../../src/app.js';
 import { loadConfig, PACKAGE_ROOT } from '../../src/config.js';
 import { silentLogger } from '../../src/core/log.js';
-import type { RunSummary } from '../../src/pipeline/run.js';
+import type { RunProgress, RunSummary } from '../../src/pipeline/run.js';
 import { freshPostgresUrl, requirePostgresInCi } from '../helpers/store.js';
 
 requirePostgresInCi();
@@ -114,5 +114,17 @@ describe.each(stores)('vigil run over the samples ($name)', (backend) => {
     const counts = await app.repo.counts();
     expect(counts.alerts).toBe(first.alerts.new);
     expect(counts.cases).toBe(first.cases.opened);
+  });
+
+  it('reports its position in bytes as it reads, ending at the files\' total size', async () => {
+    const seen: RunProgress[] = [];
+    const s = await app.run([SAMPLES], join(dir, 'out'), { onProgress: (p) => seen.push(p) });
+    const total = s.files.reduce((n, f) => n + statSync(f).size, 0);
+    expect(seen.length).toBeGreaterThanOrEqual(s.files.length);
+    expect(seen.every((p) => p.bytesTotal === total)).toBe(true);
+    const positions = seen.map((p) => p.bytesRead!);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    expect(positions.at(-1)).toBe(total);
+    expect(seen.at(-1)!.records).toBe(s.alerts.read);
   });
 });
