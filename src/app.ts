@@ -4,7 +4,7 @@ import { systemClock, type Clock } from './core/clock.js';
 import { formatIssue, VigilError, type InputIssue } from './core/errors.js';
 import { createLogger, type Logger } from './core/log.js';
 import { ApiKeys } from './auth/keys.js';
-import { DetectionStage, type DetectSnapshot } from './detect/stage.js';
+import type { DetectionStage, DetectSnapshot } from './detect/stage.js';
 import type { SigmaIssue } from './detect/sigma/types.js';
 import { IntelCache } from './intel/cache.js';
 import { IntelEngine } from './intel/engine.js';
@@ -23,8 +23,7 @@ import { createPlaybookEngine } from './playbooks/setup.js';
 import type { Playbook } from './playbooks/schema.js';
 import { openStore, type StoreHandle } from './store/db.js';
 import { Repo } from './store/repo.js';
-import { SourceRunner } from './sources/live/runner.js';
-import { drainTheHive } from './connectors/thehive/index.js';
+import type { SourceRunner } from './sources/live/runner.js';
 import type { Bus } from './bus/types.js';
 import type { Publisher } from './workers/publisher.js';
 
@@ -138,6 +137,8 @@ export class App {
       this.detector = undefined;
       return;
     }
+    // The Sigma engine loads only when rules are configured.
+    const { DetectionStage } = await import('./detect/stage.js');
     this.detector = DetectionStage.fromConfig(d);
     this.startup.ruleIssues = this.detector.issues;
     const saved = await this.repo.getKv(CORRELATION_STATE_KEY);
@@ -169,7 +170,7 @@ export class App {
       await this.saveDetectState();
     }
     await createPlaybookEngine(this, { fetch: this.fetchFn }).sweepExpired(this.clock.now()).catch((e: unknown) => this.log.error({ err: e }, 'playbook sweep failed'));
-    await drainTheHive(this);
+    await (await import('./connectors/thehive/index.js')).drainTheHive(this);
     // Scheduled notification retries, quiet-hours holds and timed digests.
     await this.retryDue().catch((e: unknown) => this.log.error({ err: e }, 'notification retries failed'));
   }
@@ -303,6 +304,7 @@ export class App {
    * when a source cannot start (nothing is left running then).
    */
   async startSources(): Promise<SourceRunner> {
+    const { SourceRunner } = await import('./sources/live/runner.js');
     this.sources ??= new SourceRunner(
       { ingest: (items) => this.ingest(items, { deferResponse: true }), db: this.repo.db, clock: this.clock, log: this.log, maxLineBytes: this.config.input.maxLineBytes },
       this.config.sources,

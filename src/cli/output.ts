@@ -1,5 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { VigilError } from '../core/errors.js';
+
+/** A path as the user would type it: relative to the working directory when it lies inside it. */
+export function rel(p: string): string {
+  const r = relative(process.cwd(), p);
+  return r && !r.startsWith('..') ? r : p;
+}
 
 /** Column-aligned rows for the terminal. */
 export function table(rows: string[][], indent = '  '): string {

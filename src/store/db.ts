@@ -1,13 +1,8 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
-import pg from 'pg';
 import { VigilError } from '../core/errors.js';
 import { startMaintenance } from './maintenance.js';
 import { ThreadedPGlite } from './thread.js';
@@ -94,7 +89,9 @@ export async function openStore(opts: {
   /** Run the embedded store on a thread of its own (see ThreadedPGlite); a server wants this. */
   thread?: boolean;
 }): Promise<StoreHandle> {
+  // Each backend's driver loads only when it is the one opened (PGlite alone is most of a CLI start).
   if (opts.databaseUrl) {
+    const [{ default: pg }, { drizzle: drizzlePg }, { migrate: migratePg }] = await Promise.all([import('pg'), import('drizzle-orm/node-postgres'), import('drizzle-orm/node-postgres/migrator')]);
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 4 });
     // An idle connection the server closes (a restart, a failover, an admin's terminate) is dropped
     // by the pool and the next query opens a new one; without a listener it would end the process.
@@ -112,6 +109,7 @@ export async function openStore(opts: {
   const release = inMemory ? () => {} : takeLock(opts.dataDir, opts.purpose ?? 'vigil');
   let client: PGlite | ThreadedPGlite | undefined;
   try {
+    const [{ PGlite }, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite'), import('drizzle-orm/pglite/migrator')]);
     const dataDir = inMemory ? undefined : join(opts.dataDir, 'pgdata');
     client = opts.thread ? new ThreadedPGlite(dataDir) : new PGlite(dataDir);
     await client.waitReady;

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,21 @@ function vigil(...args: string[]): { status: number | null; stdout: string; stde
     timeout: 120_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A Wazuh alert of an SSH brute force: each a new alert, all in one case. */
+function wazuhAlert(i: number): Record<string, unknown> {
+  return {
+    timestamp: new Date(Date.UTC(2026, 10, 21, 6) + i * 1000).toISOString().replace('Z', '+0000'),
+    id: `1795400000.${i}`,
+    rule: { level: 5, id: '5710', description: 'sshd: Attempt to login using a non-existent user', groups: ['syslog', 'sshd'] },
+    agent: { id: '001', name: 'web-01', ip: '10.0.0.5' },
+    manager: { name: 'wazuh-manager' },
+    full_log: `sshd[${i}]: Invalid user admin from 185.220.101.7 port ${40000 + (i % 20000)}`,
+    decoder: { name: 'sshd' },
+    data: { srcip: '185.220.101.7', srcuser: 'admin' },
+    location: '/var/log/auth.log',
+  };
 }
 
 describe('the vigil command', () => {
@@ -71,6 +86,34 @@ describe('the vigil command', () => {
     expect(lines[0]!.rule.tags).toContain('attack.t1059.001');
     expect(lines[3]!.event).toMatchObject({ group: { TargetUserName: 'svc_backup', IpAddress: '185.220.101.47' }, value: 5 });
     expect(r.stderr).toContain('13 events, 4 rules loaded (0 invalid, 0 unsupported), 2 correlation rules, 6 matches');
+  });
+
+  it('run --json stays small on a big input: the first 100 ids with what was left out, every id with --ids', () => {
+    const file = join(dir, 'many.jsonl');
+    writeFileSync(file, Array.from({ length: 250 }, (_, i) => JSON.stringify(wazuhAlert(i))).join('\n'));
+    const r = vigil('run', file, '--out', join(dir, 'out-many'), '--json');
+    expect(r.status).toBe(0);
+    const s = JSON.parse(r.stdout) as { alerts: { read: number; new: number }; alertIds: string[]; omitted: Record<string, number> };
+    expect(s.alerts).toMatchObject({ read: 250, new: 250 });
+    expect(s.alertIds).toHaveLength(100);
+    expect(s.omitted).toEqual({ alertIds: 150 });
+    const all = JSON.parse(vigil('run', file, '--out', join(dir, 'out-many'), '--json', '--ids').stdout) as { alerts: { duplicate: number }; alertIds: string[]; omitted?: unknown };
+    expect(all.alerts.duplicate).toBe(250);
+    expect(all.alertIds).toHaveLength(250);
+    expect(all.alertIds.slice(0, 100)).toEqual(s.alertIds);
+    expect(all.omitted).toBeUndefined();
+  });
+
+  it.skipIf(!existsSync('/usr/bin/script'))('run on a terminal draws a bar with MB read of the total, %, alerts/s and the time left', () => {
+    const file = join(dir, 'bar.jsonl');
+    writeFileSync(file, Array.from({ length: 2500 }, (_, i) => JSON.stringify(wazuhAlert(10_000 + i))).join('\n'));
+    const size = (statSync(file).size / 1e6).toFixed(1);
+    // script(1) gives the command a pseudo-terminal: what a user at a shell sees.
+    const cmd = [process.execPath, join(PACKAGE_ROOT, 'bin/vigil.js'), 'run', file, '--out', join(dir, 'out-bar')].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('/usr/bin/script', ['-qec', cmd, '/dev/null'], { cwd: dir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, VIGIL_DATA_DIR: join(dir, '.vigil'), VIGIL_DATABASE_URL: '' } });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`\\d+% \\| [\\d.]+/${size.replace('.', '\\.')} MB \\| \\d+ alerts/s \\| ETA \\S+ \\| bar\\.jsonl`));
+    expect(r.stdout).toMatch(/alerts\s+read 2500\s+new 2500/);
   });
 
   it('rules lint names the file and line of a rule that cannot run, and exits 2', () => {

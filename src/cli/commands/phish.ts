@@ -1,6 +1,6 @@
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, join, relative } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { hash } from 'node:crypto';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
@@ -15,7 +15,7 @@ import { enrichReport } from '../../phishing/enrich.js';
 import { BrandIndex } from '../../phishing/lookalike.js';
 import { renderPhishReport } from '../../phishing/report.js';
 import type { PhishReport } from '../../phishing/types.js';
-import { printJson, reportError, table } from '../output.js';
+import { printJson, rel, reportError, table } from '../output.js';
 
 const EXIT_HELP = `
 Verdicts: clean < suspicious < phishing < malicious, from a 0–100 score that is the sum of the
@@ -27,11 +27,6 @@ Exit status:
   1  failure (bad config, store unavailable for --enrich/--case, unexpected error)`;
 
 const MAX_FILES = 100_000;
-
-function rel(p: string): string {
-  const r = relative(process.cwd(), p);
-  return r && !r.startsWith('..') ? r : p;
-}
 
 /** Files as given, folders expanded (recursively, sorted); a missing path is kept so it is reported. */
 function expand(paths: string[]): string[] {

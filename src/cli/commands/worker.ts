@@ -83,7 +83,7 @@ export function workerCommand(): Command {
           import('../../workers/worker.js'),
           import('../../workers/quota.js'),
           import('../../workers/startup.js'),
-          import('../program.js'),
+          import('../startup.js'),
           import('../../core/clock.js'),
         ]);
         const quota = new GlobalQuota(remoteQuotas(config), systemClock);

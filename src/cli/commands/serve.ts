@@ -1,0 +1,42 @@
+import { Command } from 'commander';
+import type { App } from '../../app.js';
+import { reportError } from '../output.js';
+import { loadConfigFrom, printStartup } from '../startup.js';
+
+/** A server with no key at all could not be used: the first start creates an admin key and shows it once. */
+async function firstKey(app: App): Promise<void> {
+  if ((await app.keys.list({ all: true })).length) return;
+  const { key } = await app.keys.create({ name: 'admin', role: 'admin' });
+  process.stdout.write(`First start: created the admin API key (shown only now, store it safely):\n  ${key}\nCreate more with \`vigil keys create --name NAME --role admin|analyst|read-only|ingest\`.\n`);
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('Serve the HTTP API (health, readiness, cases and reports) and run the live sources configured under sources:')
+    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+    .option('--port <port>', 'port (default 8080)', (v) => Number(v))
+    .option('-c, --config <file>', 'config file')
+    .action(async (opts: { host?: string; port?: number; config?: string }) => {
+      try {
+        const { config } = loadConfigFrom(opts);
+        const [{ App }, { startServer }] = await Promise.all([import('../../app.js'), import('../../api/server.js')]);
+        // bus.url set: ingest is published to the workers instead of processed here (docs/scaling.md).
+        const app = config.bus.url ? await (await import('../../workers/serve.js')).buildDistributedServer(config) : await App.build(config, { purpose: 'vigil serve', storeThread: true });
+        printStartup(app);
+        await firstKey(app);
+        const server = await startServer(app, { host: opts.host ?? config.server.host, port: opts.port ?? config.server.port });
+        if (config.sources.length) {
+          try {
+            const names = (await app.startSources()).live().map((l) => `${l.name} (${l.type})`);
+            process.stderr.write(`live sources running: ${names.join(', ') || 'none enabled'}; see vigil sources status or /api/sources\n`);
+          } catch (e) {
+            await server.close();
+            await app.close();
+            throw e;
+          }
+        }
+      } catch (e) {
+        process.exitCode = reportError(e);
+      }
+    });
+}
