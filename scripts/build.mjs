@@ -22,6 +22,16 @@ const STAMP = join(DIST, '.sources');
  */
 const ENTRIES = { vigil: 'src/cli/main.ts', 'thread-worker': 'src/store/thread-worker.js' };
 const COPIED = [['src/store/migrations', 'migrations']];
+/**
+ * Dependencies compiled into the bundle instead of loaded from node_modules. Loading a CommonJS
+ * package from ESM makes Node start a lexer for its exports (~40 ms on the reference machine), and
+ * tldts's CommonJS entry is a tree of files: these small, pure-JavaScript ones are what every
+ * short command loads (commander for all, tldts and ipaddr.js for `vigil ioc extract`). They stay
+ * listed as dependencies, so their licences are installed with Vigil. The others stay external:
+ * some find their own files at run time (PGlite's WASM, swagger-ui-dist) or must be one shared
+ * copy (zod, whose schemas fastify-type-provider-zod reads).
+ */
+const BUNDLED = new Set(['commander', 'tldts', 'ipaddr.js']);
 /** A build older than this that the new one no longer uses is removed (a running server may still load it until then). */
 const KEEP_OLD_MS = 60 * 60 * 1000;
 
@@ -55,6 +65,13 @@ export function buildState() {
   if (!existsSync(join(SRC, 'cli', 'main.ts'))) return existsSync(join(DIST, 'vigil.js')) ? 'fresh' : 'no-sources';
   if (!existsSync(join(DIST, 'vigil.js')) || !existsSync(STAMP)) return 'missing';
   return readFileSync(STAMP, 'utf8') === sourcesFingerprint() ? 'fresh' : 'stale';
+}
+
+/** Every package Vigil names, and their subpaths, but the bundled ones. */
+function externals() {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const names = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((n) => !BUNDLED.has(n));
+  return names.flatMap((n) => [n, `${n}/*`]);
 }
 
 /** Writes through a temporary name, so a process reading dist/ meanwhile sees the old file or the new one, never half of one. */
@@ -104,12 +121,15 @@ export async function build({ force = false } = {}) {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
+    external: externals(),
+    // A bundled package's ES module build when it has one (tldts), not its CommonJS one.
+    mainFields: ['module', 'main'],
+    // commander is CommonJS: bundled into ES modules, its require() of Node's own modules needs one.
+    banner: { js: "import { createRequire as __vigilCreateRequire } from 'node:module';\nconst require = __vigilCreateRequire(import.meta.url);" },
     chunkNames: '[name]-[hash]',
     // Error names and class names show in messages and logs; bundling must not rename them.
     keepNames: true,
     sourcemap: 'linked',
-    legalComments: 'none',
     logLevel: 'warning',
     write: false,
   });
