@@ -34,7 +34,7 @@ function actor(req: FastifyRequest): Actor {
 }
 
 /** The case of the key's organisation with this number, or a 404 naming it. */
-async function caseOf(app: App, req: FastifyRequest, n: number): Promise<{ id: string; status: string; number: number }> {
+export async function caseOf(app: App, req: FastifyRequest, n: number): Promise<{ id: string; status: string; number: number }> {
   try {
     return await caseServiceFor(app).case(actor(req), String(n));
   } catch (e) {

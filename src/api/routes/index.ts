@@ -3,6 +3,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
 import { registerAlerts } from './alerts.js';
+import { registerCaseLists } from './case-lists.js';
 import { registerCaseWork } from './cases.js';
 import { registerEnrich } from './enrich.js';
 import { registerIocs } from './iocs.js';
@@ -20,6 +21,7 @@ export async function registerUiApi(server: FastifyInstance, app: App): Promise<
   registerAlerts(server, app);
   registerEnrich(server, app);
   registerCaseWork(server, app);
+  registerCaseLists(server, app);
   // Multipart only where files are uploaded; each route sets its own size limit.
   await server.register(async (uploads) => {
     await uploads.register(multipart, { limits: { fileSize: 1024 * 1024, files: 1, fields: 10, parts: 12 } });
