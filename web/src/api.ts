@@ -148,13 +148,58 @@ export interface Task {
   createdAt: string;
 }
 
+export interface CaseAlert {
+  id: string;
+  source: string;
+  sourceRef: string;
+  time: string;
+  title: string;
+  ruleId: string;
+  ruleLevel: number;
+  host: string;
+  hostRole?: string;
+  severity: Severity;
+  score: number;
+}
+
+export interface CaseObservable {
+  type: string;
+  value: string;
+  scope?: string;
+  role?: string;
+  risk?: { score: number; verdict: string };
+  intel: IntelResult[];
+}
+
+export interface TimelineEntry {
+  id: number;
+  at: string;
+  kind: string;
+  message: string;
+  actor: string;
+}
+
+export interface RuleGroup {
+  source: string;
+  ruleId: string;
+  title: string;
+  ruleLevel: number;
+  severity: Severity;
+  alerts: number;
+  hosts: number;
+  firstAt: string;
+  lastAt: string;
+}
+
+/** The case as its report sees it: a big case's lists are a window, `totals` counts everything. */
 export interface CaseReport {
   generatedAt: string;
   case: { id: string; number: number; title: string; status: string; severity: Severity; createdAt: string; updatedAt: string; summary: string; tags: string[] };
   assessment: { severity: Severity; score: number; reasons: Array<{ factor: string; detail: string; delta: number }> };
-  timeline: Array<{ at: string; kind: string; message: string; actor: string }>;
-  alerts: Array<{ id: string; source: string; sourceRef: string; time: string; title: string; ruleId: string; ruleLevel: number; host: string; hostRole?: string; severity: Severity; score: number }>;
-  observables: Array<{ type: string; value: string; scope?: string; role?: string; risk?: { score: number; verdict: string }; intel: IntelResult[] }>;
+  timeline: Array<Omit<TimelineEntry, 'id'>>;
+  alerts: CaseAlert[];
+  observables: CaseObservable[];
+  totals?: { alerts: number; observables: number; timeline: number };
   actions: Array<{ id: string; playbook: string; action: string; status: string; target: string; reason: string; details: Record<string, unknown>; at: string; artifact?: string }>;
   tasks: Task[];
   mitre: Array<{ id: string; tactic?: string; technique?: string }>;

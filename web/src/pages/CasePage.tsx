@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { api, ApiError, type Approval, type CaseReport, type Note, type PlaybookRun, type Task, type Who } from '../api';
+import { api, ApiError, qs, type Approval, type CaseAlert, type CaseReport, type CaseObservable, type Note, type PlaybookRun, type RuleGroup, type Task, type TimelineEntry, type Who } from '../api';
+import { Pager, useCursorPages } from '../paging';
 import { Link } from '../router';
-import { ago, Empty, ErrorBox, fmtTime, Loading, Section, SeverityBadge, StatusBadge, useData, VerdictBadge } from '../ui';
+import { ago, Empty, ErrorBox, fmtTime, Loading, num, Section, SeverityBadge, StatusBadge, useData, VerdictBadge } from '../ui';
 
 const OPEN = ['New', 'InProgress'];
 const RESOLUTIONS = ['TruePositive', 'FalsePositive', 'Indeterminate', 'Other', 'Duplicated'];
@@ -301,11 +302,11 @@ function Comments({ n, canEdit, onChanged }: { n: number; canEdit: boolean; onCh
   );
 }
 
-function Observables({ list }: { list: CaseReport['observables'] }) {
+function Observables({ list }: { list: CaseObservable[] }) {
   const [openKey, setOpenKey] = useState<string>();
   if (!list.length) return <Empty>No observables.</Empty>;
   return (
-    <table className="grid-table">
+    <table className="grid-table observables-table">
       <thead>
         <tr>
           <th>Verdict</th>
@@ -372,13 +373,13 @@ function Observables({ list }: { list: CaseReport['observables'] }) {
   );
 }
 
-function Alerts({ list }: { list: CaseReport['alerts'] }) {
+function Alerts({ list }: { list: CaseAlert[] }) {
   const [openId, setOpenId] = useState<string>();
   const raw = useData(() => (openId ? api.get<{ data: unknown }>(`/api/alerts/${encodeURIComponent(openId)}`) : Promise.resolve(undefined)), [openId]);
   if (!list.length) return <Empty>No alerts.</Empty>;
   return (
     <>
-      <table className="grid-table">
+      <table className="grid-table alerts-table">
         <thead>
           <tr>
             <th>Time</th>
@@ -391,7 +392,7 @@ function Alerts({ list }: { list: CaseReport['alerts'] }) {
         </thead>
         <tbody>
           {list.map((a) => (
-            <tr key={a.id} className={openId === a.id ? 'selected' : undefined}>
+            <tr key={a.id} data-id={a.id} className={openId === a.id ? 'selected' : undefined}>
               <td className="nowrap">{fmtTime(a.time, true)}</td>
               <td>
                 <SeverityBadge s={a.severity} score={a.score} />
@@ -423,6 +424,122 @@ function Alerts({ list }: { list: CaseReport['alerts'] }) {
   );
 }
 
+/** More alerts than this and the case opens on its rules, each with how many alerts it raised. */
+const GROUP_ABOVE = 50;
+
+/** A case's rules, most frequent first; choosing one narrows the alert list to it. */
+function RuleGroups({ n, total, shown, onShow }: { n: number; total: number; shown?: RuleGroup; onShow: (g: RuleGroup | undefined) => void }) {
+  const { data, error, reload } = useData(() => api.get<{ alerts: number; total: number; groups: RuleGroup[] }>(`/api/cases/${n}/alerts/by-rule${qs({ limit: 100 })}`), [n, total]);
+  if (!data) return error ? <ErrorBox error={error} onRetry={reload} /> : <Loading what="Grouping the alerts by rule" />;
+  const key = (g: RuleGroup) => `${g.source}\u0000${g.ruleId}`;
+  return (
+    <>
+      <table className="grid-table rule-groups" id="alerts-by-rule">
+        <caption className="muted small">
+          {num(data.alerts)} alerts from {num(data.total)} rule{data.total === 1 ? '' : 's'}
+        </caption>
+        <thead>
+          <tr>
+            <th className="num">Alerts</th>
+            <th>Severity</th>
+            <th>Rule</th>
+            <th>Title</th>
+            <th className="num">Hosts</th>
+            <th>First</th>
+            <th>Last</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {data.groups.map((g) => {
+            const on = shown !== undefined && key(shown) === key(g);
+            return (
+              <tr key={key(g)} className={on ? 'selected' : undefined}>
+                <td className="num">{num(g.alerts)}</td>
+                <td>
+                  <SeverityBadge s={g.severity} />
+                </td>
+                <td className="mono">
+                  {g.source} {g.ruleId} <span className="muted">L{g.ruleLevel}</span>
+                </td>
+                <td>{g.title}</td>
+                <td className="num">{num(g.hosts)}</td>
+                <td className="nowrap">{fmtTime(g.firstAt)}</td>
+                <td className="nowrap">{fmtTime(g.lastAt)}</td>
+                <td>
+                  <button type="button" className="link" aria-pressed={on} onClick={() => onShow(on ? undefined : g)}>
+                    {on ? 'Show all' : 'Show these'}
+                  </button>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {data.total > data.groups.length && <p className="muted small">The {data.groups.length} rules with the most alerts; {num(data.total - data.groups.length)} more rules raised fewer.</p>}
+    </>
+  );
+}
+
+function CaseAlerts({ n, total }: { n: number; total: number }) {
+  const [rule, setRule] = useState<RuleGroup>();
+  const pages = useCursorPages<CaseAlert>(`/api/cases/${n}/alerts${rule ? qs({ source: rule.source, ruleId: rule.ruleId }) : ''}`, 'alerts', total);
+  return (
+    <>
+      {total > GROUP_ABOVE && <RuleGroups n={n} total={total} shown={rule} onShow={setRule} />}
+      {rule && (
+        <p className="filter-note">
+          Only the {num(pages.total)} alerts of{' '}
+          <span className="mono">
+            {rule.source} {rule.ruleId}
+          </span>{' '}
+          ({rule.title}).{' '}
+          <button type="button" className="link" onClick={() => setRule(undefined)}>
+            Show all {num(total)}
+          </button>
+        </p>
+      )}
+      <ErrorBox error={pages.error} onRetry={pages.reload} />
+      {pages.items.length || !pages.loading ? <Alerts list={pages.items} /> : <Loading what="Loading alerts" />}
+      <Pager p={pages} label="Alerts" />
+    </>
+  );
+}
+
+function CaseObservables({ n, reloadKey }: { n: number; reloadKey: unknown }) {
+  const pages = useCursorPages<CaseObservable>(`/api/cases/${n}/observables`, 'observables', reloadKey);
+  return (
+    <>
+      <ErrorBox error={pages.error} onRetry={pages.reload} />
+      {pages.items.length || !pages.loading ? <Observables list={pages.items} /> : <Loading what="Loading observables" />}
+      <Pager p={pages} label="Observables" labels={['← Previous', 'Next →']} />
+    </>
+  );
+}
+
+function Timeline({ n, reloadKey }: { n: number; reloadKey: unknown }) {
+  const pages = useCursorPages<TimelineEntry>(`/api/cases/${n}/timeline`, 'entries', reloadKey);
+  return (
+    <>
+      <ErrorBox error={pages.error} onRetry={pages.reload} />
+      {pages.items.length ? (
+        <ol className="timeline">
+          {pages.items.map((t) => (
+            <li key={t.id}>
+              <span className="muted small nowrap">{fmtTime(t.at, true)}</span> <span className="tl-kind">{t.kind}</span> <span>{t.message}</span> <span className="muted small">— {t.actor}</span>
+            </li>
+          ))}
+        </ol>
+      ) : pages.loading ? (
+        <Loading what="Loading the timeline" />
+      ) : (
+        <Empty>Nothing yet.</Empty>
+      )}
+      <Pager p={pages} label="Timeline" />
+    </>
+  );
+}
+
 function Block({ label, children }: { label: string; children: ReactNode }) {
   return (
     <div className="kv">
@@ -444,6 +561,8 @@ export function CasePage({ number, who }: { number: number; who: Who }) {
   const canEdit = who.role === 'admin' || who.role === 'analyst';
   const reasons = data.assessment.reasons.slice().sort((a, b) => b.delta - a.delta);
   const openTasks = data.tasks.filter((t) => t.status === 'Waiting' || t.status === 'InProgress').length;
+  // The report lists a window of a big case; its totals count everything.
+  const totals = { alerts: data.totals?.alerts ?? data.alerts.length, observables: data.totals?.observables ?? data.observables.length, timeline: data.totals?.timeline ?? data.timeline.length };
   return (
     <article className="case">
       <div className="page-head case-head">
@@ -487,10 +606,10 @@ export function CasePage({ number, who }: { number: number; who: Who }) {
         <a href="#why">Why {c.severity.toLowerCase()}</a>
         <a href="#tasks">Tasks{openTasks ? ` (${openTasks})` : ''}</a>
         <a href="#playbooks">Actions &amp; approvals</a>
-        <a href="#observables">Observables ({data.observables.length})</a>
-        <a href="#alerts">Alerts ({data.alerts.length})</a>
+        <a href="#observables">Observables ({num(totals.observables)})</a>
+        <a href="#alerts">Alerts ({num(totals.alerts)})</a>
         <a href="#comments">Comments</a>
-        <a href="#timeline">Timeline</a>
+        <a href="#timeline">Timeline ({num(totals.timeline)})</a>
       </nav>
 
       <Section title={`Why ${c.severity}`} id="why">
@@ -562,12 +681,12 @@ export function CasePage({ number, who }: { number: number; who: Who }) {
         )}
       </Section>
 
-      <Section title="Observables" id="observables">
-        <Observables list={data.observables} />
+      <Section title={`Observables (${num(totals.observables)})`} id="observables">
+        <CaseObservables n={c.number} reloadKey={totals.observables} />
       </Section>
 
-      <Section title="Alerts" id="alerts">
-        <Alerts list={data.alerts} />
+      <Section title={`Alerts (${num(totals.alerts)})`} id="alerts">
+        <CaseAlerts n={c.number} total={totals.alerts} />
       </Section>
 
       <Section title="Comments" id="comments">
@@ -575,20 +694,7 @@ export function CasePage({ number, who }: { number: number; who: Who }) {
       </Section>
 
       <Section title="Timeline" id="timeline">
-        {data.timeline.length ? (
-          <ol className="timeline">
-            {data.timeline
-              .slice()
-              .reverse()
-              .map((t, i) => (
-                <li key={i}>
-                  <span className="muted small nowrap">{fmtTime(t.at, true)}</span> <span className="tl-kind">{t.kind}</span> <span>{t.message}</span> <span className="muted small">— {t.actor}</span>
-                </li>
-              ))}
-          </ol>
-        ) : (
-          <Empty>Nothing yet.</Empty>
-        )}
+        <Timeline n={c.number} reloadKey={`${tick}:${totals.timeline}`} />
       </Section>
     </article>
   );
