@@ -1,7 +1,7 @@
 // A case of 40,000 alerts, end to end: the API pages through every alert, and so does the case page
 // in Debian's Chromium (playwright-core), with the true totals and the alerts grouped by rule. The
 // case is written through the store's batch write, then served by the real server on 127.0.0.1.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,15 +13,11 @@ import { App } from '../../src/app.js';
 import { ConfigSchema, PACKAGE_ROOT } from '../../src/config.js';
 import { silentLogger } from '../../src/core/log.js';
 import { BIG_CASE_RULES, writeBigCase } from '../helpers/big-case.js';
+import { chromiumFor, launchChromium } from '../helpers/browser.js';
 
-const CHROMIUM = process.env.VIGIL_TEST_CHROMIUM || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+const CHROMIUM = chromiumFor('test/e2e/big-case.test.ts');
 const ARTIFACTS = join(PACKAGE_ROOT, 'test-artifacts', 'ui');
 const ALERTS = 40_000;
-
-if (!CHROMIUM) {
-  if (process.env.CI === 'true') throw new Error('CI=true but Chromium is missing (/usr/bin/chromium or VIGIL_TEST_CHROMIUM): the browser tests cannot run');
-  process.stderr.write('test/e2e/big-case.test.ts: skipped, no Chromium (apt-get install chromium, or set VIGIL_TEST_CHROMIUM)\n');
-}
 
 describe.skipIf(!CHROMIUM)('a 40,000-alert case in the API and the web UI', () => {
   let dir: string;
@@ -45,8 +41,7 @@ describe.skipIf(!CHROMIUM)('a 40,000-alert case in the API and the web UI', () =
     await server.listen({ host: '127.0.0.1', port: 0 });
     const addr = server.server.address();
     base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM!, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium(CHROMIUM!);
     page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' })).newPage();
   }, 300_000);
 

@@ -2,21 +2,17 @@
 // samples run through the pipeline, then `vigil serve` on 127.0.0.1, port 0. Screenshots go to
 // test-artifacts/ui/.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/config.js';
+import { chromiumFor, launchChromium } from '../helpers/browser.js';
 
-const CHROMIUM = process.env.VIGIL_TEST_CHROMIUM || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+const CHROMIUM = chromiumFor('test/e2e/ui.test.ts');
 const ARTIFACTS = join(PACKAGE_ROOT, 'test-artifacts', 'ui');
-
-if (!CHROMIUM) {
-  if (process.env.CI === 'true') throw new Error('CI=true but Chromium is missing (/usr/bin/chromium or VIGIL_TEST_CHROMIUM): the browser tests cannot run');
-  process.stderr.write('test/e2e/ui.test.ts: skipped, no Chromium (apt-get install chromium, or set VIGIL_TEST_CHROMIUM)\n');
-}
 
 // An e-mail written for this test: a bank lookalike with failed authentication and a credential form.
 const EML = [
@@ -82,8 +78,7 @@ describe.skipIf(!CHROMIUM)('the web UI in a browser', () => {
       vigil.on('exit', (code) => reject(new Error(`vigil demo exited with ${code}:\n${output}`)));
     });
 
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM!, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium(CHROMIUM!);
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light', acceptDownloads: true });
     page = await context.newPage();
     page.on('console', (m) => {

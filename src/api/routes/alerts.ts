@@ -10,7 +10,7 @@ import * as t from '../../store/schema.js';
 import { ALERT_LIST_COLUMNS } from '../../store/repo.js';
 import { containsPattern, csv, ErrorBody, orgOf, Paging, rows } from './common.js';
 
-const AlertRow = z.object({
+export const AlertRow = z.object({
   id: z.string(),
   source: z.string(),
   sourceRef: z.string(),

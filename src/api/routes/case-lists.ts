@@ -3,11 +3,14 @@
 // stays a report with a window of each list; these are what the case page pages through.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { App } from '../../app.js';
 import { VigilError } from '../../core/errors.js';
 import { SEVERITIES } from '../../core/types.js';
+import { ALERT_LIST_COLUMNS } from '../../store/repo.js';
+import * as t from '../../store/schema.js';
+import { AlertRow } from './alerts.js';
 import { caseOf } from './cases.js';
 import { ErrorBody, Paging, rows } from './common.js';
 
@@ -46,18 +49,8 @@ function page<R>(read: R[], limit: number, key: (last: R) => unknown[]): { items
 const SEVERITY_RANK = sql`case a.severity when 'CRITICAL' then 3 when 'HIGH' then 2 when 'MEDIUM' then 1 else 0 end`;
 const severityOfRank = (n: unknown): string => SEVERITIES[Number(n)] ?? 'LOW';
 
-const AlertRow = z.object({
-  id: z.string(),
-  source: z.string(),
-  sourceRef: z.string(),
-  time: z.string(),
-  title: z.string(),
-  ruleId: z.string(),
-  ruleLevel: z.number(),
-  host: z.string(),
+const CaseAlertRow = AlertRow.omit({ caseNumber: true, ingestedAt: true }).extend({
   hostRole: z.string().optional().describe('`sensor`: a network sensor that saw the traffic rather than the asset itself'),
-  severity: z.string(),
-  score: z.number(),
 });
 
 const RuleGroup = z.object({
@@ -95,44 +88,28 @@ export function registerCaseLists(server: FastifyInstance, app: App): void {
         tags: ['ui'],
         params: Params,
         querystring: z.object({ limit: Limit, cursor: Cursor, source: z.string().max(100).optional(), ruleId: z.string().max(200).optional() }),
-        response: { 200: z.object({ ...Page, alerts: z.array(AlertRow) }), 400: ErrorBody, 404: ErrorBody },
+        response: { 200: z.object({ ...Page, alerts: z.array(CaseAlertRow) }), 400: ErrorBody, 404: ErrorBody },
       },
     },
     async (req) => {
       const c = await caseOf(app, req, req.params.number);
       const q = req.query;
-      const where: SQL[] = [sql`a.case_id = ${c.id}`];
-      if (q.source !== undefined) where.push(sql`a.source = ${q.source}`);
-      if (q.ruleId !== undefined) where.push(sql`a.rule_id = ${q.ruleId}`);
-      const filter = sql.join(where, sql` and `);
+      const filter = and(eq(t.alerts.caseId, c.id), q.source === undefined ? undefined : eq(t.alerts.source, q.source), q.ruleId === undefined ? undefined : eq(t.alerts.ruleId, q.ruleId));
       const after = decodeCursor(q.cursor, z.tuple([z.string().max(40), z.string().max(200)]));
-      // The time key is the stored value to the microsecond (an ISO string from a Date would round it).
-      const keyed = after ? sql`${filter} and (a.time, a.id) < (${after[0]}::timestamptz, ${after[1]})` : filter;
-      const [count] = await rows<{ n: number }>(db, sql`select count(*)::int as n from alerts a where ${filter}`);
-      const read = await rows<Record<string, unknown>>(
-        db,
-        sql`select a.id, a.source, a.source_ref, a.time, to_char(a.time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as time_key, a.title, a.rule_id, a.rule_level,
-          a.host, a.data->'host'->>'role' as host_role, a.severity, a.score
-          from alerts a where ${keyed} order by a.time desc, a.id desc limit ${q.limit + 1}`,
-      );
-      const { items, nextCursor } = page(read, q.limit, (r) => [r['time_key'], r['id']]);
-      return {
-        total: Number(count?.n ?? 0),
-        nextCursor,
-        alerts: items.map((a) => ({
-          id: String(a['id']),
-          source: String(a['source']),
-          sourceRef: String(a['source_ref']),
-          time: iso(a['time']),
-          title: String(a['title']),
-          ruleId: String(a['rule_id']),
-          ruleLevel: Number(a['rule_level']),
-          host: String(a['host']),
-          ...(typeof a['host_role'] === 'string' && { hostRole: a['host_role'] }),
-          severity: String(a['severity']),
-          score: Number(a['score']),
-        })),
-      };
+      const [counted] = await db.select({ n: count() }).from(t.alerts).where(filter);
+      const read = await db
+        .select({
+          ...ALERT_LIST_COLUMNS,
+          hostRole: sql<string | null>`${t.alerts.data}->'host'->>'role'`,
+          // The stored time to the microsecond: a cursor made from the ISO string of a Date would round it.
+          timeKey: sql<string>`to_char(${t.alerts.time} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+        })
+        .from(t.alerts)
+        .where(after ? and(filter, sql`(${t.alerts.time}, ${t.alerts.id}) < (${after[0]}::timestamptz, ${after[1]})`) : filter)
+        .orderBy(desc(t.alerts.time), desc(t.alerts.id))
+        .limit(q.limit + 1);
+      const { items, nextCursor } = page(read, q.limit, (r) => [r.timeKey, r.id]);
+      return { total: Number(counted?.n ?? 0), nextCursor, alerts: items.map(({ timeKey: _key, hostRole, ...a }) => ({ ...a, ...(hostRole && { hostRole }) })) };
     },
   );
 
