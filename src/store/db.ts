@@ -89,7 +89,8 @@ export async function openStore(opts: {
   /** Run the embedded store on a thread of its own (see ThreadedPGlite); a server wants this. */
   thread?: boolean;
 }): Promise<StoreHandle> {
-  // Each backend's driver loads only when it is the one opened (PGlite alone is most of a CLI start).
+  // Each backend's driver loads only when it is the one opened: a PostgreSQL process has no use for
+  // PGlite's large module, nor the embedded store for pg.
   if (opts.databaseUrl) {
     const [{ default: pg }, { drizzle: drizzlePg }, { migrate: migratePg }] = await Promise.all([import('pg'), import('drizzle-orm/node-postgres'), import('drizzle-orm/node-postgres/migrator')]);
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 4 });
