@@ -51,6 +51,18 @@ describe('HTTP API', () => {
     expect(one.assessment.reasons.length).toBeGreaterThan(0);
   });
 
+  it('sends nosniff, frame-ancestors and a referrer policy on every answer: report, JSON, errors, health', async () => {
+    const answers = [await get('/api/cases/1/report.html'), await get('/api/cases?limit=1'), await get('/api/cases/999999'), await server.inject('/healthz'), await server.inject('/api/cases')];
+    for (const r of answers) {
+      expect(r.headers['x-content-type-options'], r.request?.url).toBe('nosniff');
+      expect(r.headers['referrer-policy']).toBe('no-referrer');
+      expect(String(r.headers['content-security-policy'])).toContain("frame-ancestors 'none'");
+    }
+    // The report keeps its own strict policy; framing is refused on top of it.
+    expect(answers[0]!.headers['content-security-policy']).toBe("default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'");
+    expect(answers.map((r) => r.statusCode)).toEqual([200, 200, 404, 200, 401]);
+  });
+
   it('serves the report as HTML with a strict content security policy, and as Markdown', async () => {
     const html = await get('/api/cases/1/report.html');
     expect(html.statusCode).toBe(200);

@@ -48,6 +48,7 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
     return reply.status(e.statusCode && e.statusCode < 500 ? e.statusCode : 500).send({ error: { code: e.statusCode && e.statusCode < 500 ? 'VIGIL_INPUT_INVALID' : 'VIGIL_INTERNAL', message: e.message } });
   });
 
+  installSecurityHeaders(server);
   installAuth(server, app.keys, Date.now, sessionsFor(app));
   registerIngest(server, app);
   registerDlq(server, app);
@@ -99,6 +100,23 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
     reply.type('text/markdown; charset=utf-8').send(renderReportMarkdown(await loadReport(req.params.number, orgOf(req)))),
   );
   return server;
+}
+
+/**
+ * Headers every answer carries, whatever route or error produced it: no content sniffing (a JSON
+ * answer holding alert text must never be taken for HTML), no framing, no referrer leaving the
+ * server. A route's own policy is kept; `frame-ancestors 'none'` is added when it says nothing
+ * about framing.
+ */
+export function installSecurityHeaders(server: FastifyInstance): void {
+  server.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (!reply.hasHeader('referrer-policy')) reply.header('referrer-policy', 'no-referrer');
+    const csp = reply.getHeader('content-security-policy');
+    if (typeof csp !== 'string' || !csp.trim()) reply.header('content-security-policy', "frame-ancestors 'none'");
+    else if (!/(^|;)\s*frame-ancestors\s/i.test(csp)) reply.header('content-security-policy', `${csp.replace(/;\s*$/, '')}; frame-ancestors 'none'`);
+    return payload;
+  });
 }
 
 /** Starts listening and keeps the process alive until SIGINT/SIGTERM, then closes cleanly. */

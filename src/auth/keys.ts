@@ -1,5 +1,7 @@
 // API keys: random, shown once, stored as a SHA-256 hash (a 256-bit random key needs no slow hash).
 import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, openSync, closeSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { VigilError } from '../core/errors.js';
 import { randomId } from '../core/ids.js';
@@ -97,4 +99,26 @@ export class ApiKeys {
     this.cache.set(h, { key: k, at: now });
     return k;
   }
+}
+
+/** Where the first `vigil serve` leaves the admin key it created: beside the data, never in the logs. */
+export const BOOTSTRAP_KEY_FILE = 'bootstrap-admin.key';
+
+/**
+ * Writes a freshly created key to `<dir>/bootstrap-admin.key`, readable by the owner only (0600),
+ * and returns the path. A leftover file from an earlier store is replaced, never appended to.
+ */
+export function writeBootstrapKey(dir: string, key: string): string {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = join(dir, BOOTSTRAP_KEY_FILE);
+  rmSync(file, { force: true });
+  // `wx`: created here with 0600 from the start, so no other user can open it in between.
+  const fd = openSync(file, 'wx', 0o600);
+  try {
+    writeSync(fd, `${key}\n`);
+  } finally {
+    closeSync(fd);
+  }
+  chmodSync(file, 0o600);
+  return file;
 }

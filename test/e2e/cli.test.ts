@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -126,4 +126,38 @@ describe('the vigil command', () => {
     expect(r.stdout).toContain('nosuchmodifier');
     expect(r.stdout).toContain('0 rules loaded, 0 invalid, 1 unsupported');
   });
+
+  it('serve on an empty store writes the admin key to a 0600 file and logs the path, never the key', async () => {
+    const data = join(dir, 'serve-data');
+    const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin/vigil.js'), 'serve', '--port', '0'], {
+      cwd: dir,
+      env: { ...process.env, VIGIL_DATA_DIR: data, VIGIL_DATABASE_URL: '' },
+    });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    try {
+      const base = await new Promise<string>((res, rej) => {
+        const t = setTimeout(() => rej(new Error(`serve did not start: ${out}`)), 90_000);
+        child.stdout.on('data', () => {
+          const m = /Vigil API on (http:\/\/\S+)/.exec(out);
+          if (m) {
+            clearTimeout(t);
+            res(m[1]!);
+          }
+        });
+      });
+      const file = join(data, 'bootstrap-admin.key');
+      expect(out).toContain(`First start: created the admin API key and wrote it to ${file} (mode 0600)`);
+      expect(out).not.toMatch(/vgl_/);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const key = readFileSync(file, 'utf8').trim();
+      const who = await fetch(`${base}/api/session`, { headers: { authorization: `Bearer ${key}` } });
+      expect(who.status).toBe(200);
+      expect(await who.json()).toMatchObject({ name: 'admin', role: 'admin' });
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }, 120_000);
 });

@@ -22,7 +22,7 @@ const KEEP_REPORTS = 50;
  * The report shows the message's HTML as escaped text; this policy is the second wall: nothing loads,
  * nothing runs, and the page is sandboxed even if something slipped through.
  */
-export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'self'; sandbox";
+export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'; sandbox";
 
 const Analysis = z.looseObject({
   id: z.string().describe('Names this analysis for GET /api/phish/{id} and its report'),

@@ -1,13 +1,20 @@
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import type { App } from '../../app.js';
 import { reportError } from '../output.js';
 import { loadConfigFrom, printStartup } from '../startup.js';
 
-/** A server with no key at all could not be used: the first start creates an admin key and shows it once. */
+/**
+ * A server with no key at all could not be used: the first start creates an admin key. It goes to a
+ * file only its owner can read, and the log names the file: service logs are read by many.
+ */
 async function firstKey(app: App): Promise<void> {
   if ((await app.keys.list({ all: true })).length) return;
   const { key } = await app.keys.create({ name: 'admin', role: 'admin' });
-  process.stdout.write(`First start: created the admin API key (shown only now, store it safely):\n  ${key}\nCreate more with \`vigil keys create --name NAME --role admin|analyst|read-only|ingest\`.\n`);
+  const dir = app.config.dataDir && !app.config.dataDir.startsWith('memory://') ? app.config.dataDir : resolve('.vigil');
+  const { writeBootstrapKey } = await import('../../auth/keys.js');
+  const file = writeBootstrapKey(dir, key);
+  process.stdout.write(`First start: created the admin API key and wrote it to ${file} (mode 0600). Read it, store it safely, then delete the file.\nCreate more with \`vigil keys create --name NAME --role admin|analyst|read-only|ingest\`.\n`);
 }
 
 export function serveCommand(): Command {
