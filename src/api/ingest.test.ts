@@ -140,12 +140,32 @@ describe('webhook ingestion and API keys', () => {
     await expect(run('python3', [script, file, 'vgl_wrongwrongwrongwrong', `http://127.0.0.1:${port}/api/ingest/wazuh`])).rejects.toMatchObject({ code: 1 });
   });
 
-  it('rate limits an address after repeated bad keys', async () => {
-    let last = 0;
-    for (let i = 0; i < 12; i++) last = (await server.inject({ url: '/api/cases', remoteAddress: '192.0.2.99', headers: { authorization: 'Bearer vgl_guessguessguessguess' } })).statusCode;
-    expect(last).toBe(429);
-    // Another address is not affected.
-    expect((await server.inject({ url: '/api/cases', remoteAddress: '192.0.2.100', headers: { authorization: `Bearer ${keys.admin}` } })).statusCode).toBe(200);
+  it('rate limits bad keys per address, yet never refuses a valid key from that address (a NAT or proxy shared with the guesser)', async () => {
+    const from = (remoteAddress: string, key: string, url = '/api/cases') => server.inject({ url, remoteAddress, headers: { authorization: `Bearer ${key}` } });
+    const codes: number[] = [];
+    for (let i = 0; i < 12; i++) codes.push((await from('192.0.2.99', `vgl_guess${i}guessguessguess`)).statusCode);
+    expect(codes.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(codes.slice(10)).toEqual([429, 429]);
+    const limited = await from('192.0.2.99', 'vgl_guessguessguessguess');
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // The admin and the Wazuh manager behind the same address still get in, with header or path keys.
+    expect((await from('192.0.2.99', keys.admin!)).statusCode).toBe(200);
+    const alert = { ...wazuhAlert, id: '1795200000.42424' };
+    const ingest = await server.inject({ method: 'POST', url: `/api/ingest/wazuh/${keys.ingest}`, remoteAddress: '192.0.2.99', payload: alert });
+    expect(ingest.statusCode).toBe(200);
+    expect(ingest.json()).toMatchObject({ stored: 1 });
+    expect((await from('192.0.2.100', keys.admin!)).statusCode).toBe(200);
+  });
+
+  it('rate limits guesses at one key prefix across addresses', async () => {
+    const prefix = keys.admin!.slice(0, 10);
+    const codes: number[] = [];
+    for (let i = 0; i < 11; i++) codes.push((await server.inject({ url: '/api/cases', remoteAddress: `198.51.100.${i + 1}`, headers: { authorization: `Bearer ${prefix}guess${i}xxxxxxxxxxxx` } })).statusCode);
+    expect(codes.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(codes[10]).toBe(429);
+    // The real key with that prefix is still let in.
+    expect((await server.inject({ url: '/api/cases', remoteAddress: '198.51.100.50', headers: { authorization: `Bearer ${keys.admin}` } })).statusCode).toBe(200);
   });
 });
 

@@ -6,6 +6,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { App } from '../../app.js';
 import type { ApiKeyInfo } from '../../auth/keys.js';
+import { limited } from '../auth.js';
 
 export const SESSION_COOKIE = 'vigil_session';
 /** A session unused this long ends. */
@@ -126,13 +127,13 @@ export function registerSession(server: FastifyInstance, app: App, sessions: Ses
   s.post(
     '/api/session',
     {
-      config: { public: true, signIn: true },
+      config: { public: true },
       schema: {
         summary: 'Sign in with an API key: sets an HttpOnly, SameSite=Strict session cookie for the web UI',
         tags: ['session'],
         security: [],
         body: z.object({ key: z.string().min(1).max(200).describe('An API key (vgl_…)') }),
-        response: { 200: Who, 401: ErrorBody, 403: ErrorBody },
+        response: { 200: Who, 401: ErrorBody, 403: ErrorBody, 429: ErrorBody },
       },
     },
     async (req, reply) => {
@@ -142,7 +143,8 @@ export function registerSession(server: FastifyInstance, app: App, sessions: Ses
       }
       const info = await app.keys.verify(req.body.key.trim());
       if (!info) {
-        server.recordAuthFailure?.(req.ip);
+        const wait = server.recordAuthFailure?.(req.ip, req.body.key.trim());
+        if (wait !== undefined) return limited(reply, wait);
         return reply.status(401).send({ error: { code: 'VIGIL_AUTH_INVALID', message: 'the API key is not valid (unknown or revoked)', field: 'key' } });
       }
       // An ingest key is for machines posting alerts; it cannot read anything the UI shows.
