@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { App } from '../app.js';
+import { scopeOf } from '../store/scope.js';
 
 const DeadLetter = z.object({
   seq: z.number(),
@@ -26,6 +27,7 @@ export function registerDlq(server: FastifyInstance, app: App): void {
         response: { 200: z.object({ mode: z.enum(['distributed', 'embedded']), dead: z.array(DeadLetter) }) },
       },
     },
-    async (req) => (app.bus ? { mode: 'distributed' as const, dead: await app.bus.listDead(req.query.limit) } : { mode: 'embedded' as const, dead: [] }),
+    // Dead letters are the pipeline's messages (its alerts and their errors): its organisation's only.
+    async (req) => (app.bus ? { mode: 'distributed' as const, dead: scopeOf(req).ownsPipeline ? await app.bus.listDead(req.query.limit) : [] } : { mode: 'embedded' as const, dead: [] }),
   );
 }

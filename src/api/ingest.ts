@@ -1,6 +1,6 @@
 // Webhook ingestion: Wazuh (raw alerts and the `shuffle` integration's payload), Suricata EVE lines,
 // and raw events for Sigma. A request is answered only after what it carried is stored.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { App } from '../app.js';
@@ -11,6 +11,8 @@ import { extractForPipeline } from '../pipeline/extract.js';
 import { normalizeRecord, type IngestItem, type IngestOptions, type RunSummary } from '../pipeline/run.js';
 import { sourceFor } from '../sources/registry.js';
 import { metricsFor } from './routes/metrics.js';
+import { refusePipelineChange } from './routes/common.js';
+import { scopeOf } from '../store/scope.js';
 
 
 // A webhook is answered once its alerts and cases are stored; playbooks, reports and notifications
@@ -233,7 +235,12 @@ export function registerIngest(server: FastifyInstance, app: App): void {
   for (const type of ['application/x-ndjson', 'text/plain']) {
     if (!s.hasContentTypeParser(type)) s.addContentTypeParser(type, { parseAs: 'string', bodyLimit: INGEST_BODY_LIMIT }, (_req, body, done) => done(null, body));
   }
-  const responses = { 200: IngestResult, 202: QueuedResult, 400: IngestResult.or(QueuedResult).or(ErrorBody), 503: ErrorBody };
+  const responses = { 200: IngestResult, 202: QueuedResult, 400: IngestResult.or(QueuedResult).or(ErrorBody), 403: ErrorBody, 503: ErrorBody };
+  // The pipeline's alerts and cases are its organisation's: another organisation's key would write into them.
+  const foreign = (req: FastifyRequest, reply: FastifyReply): FastifyReply | undefined => {
+    const scope = scopeOf(req);
+    return scope.ownsPipeline ? undefined : refusePipelineChange(reply, `${scope.pipelineRefusal('webhook ingestion')}; create alerts of your organisation with POST /thehive/api/v1/alert`);
+  };
   /**
    * Distributed mode: answered once JetStream has stored the request (202), or 503 with Retry-After
    * while the ingest stream is over its size (or NATS is away), so the sender retries instead of losing it.
@@ -265,7 +272,9 @@ export function registerIngest(server: FastifyInstance, app: App): void {
     },
     bodyLimit: INGEST_BODY_LIMIT,
   };
-  const handleWazuh = async (req: { body: unknown }, reply: FastifyReply) => {
+  const handleWazuh = async (req: FastifyRequest, reply: FastifyReply) => {
+    const refused = foreign(req, reply);
+    if (refused) return refused;
     const { items, received } = records(req.body, 'wazuh', 'request');
     if (app.publisher) return publishTo(reply, items, received);
     return answer('wazuh', reply, await batcher.submit(items, received));
@@ -278,7 +287,9 @@ export function registerIngest(server: FastifyInstance, app: App): void {
     schema: { summary: 'Ingest Suricata EVE JSON lines (alert events become alerts; other event types are counted as ignored)', tags: ['ingest'], response: responses },
     bodyLimit: INGEST_BODY_LIMIT,
   };
-  const handleSuricata = async (req: { body: unknown }, reply: FastifyReply) => {
+  const handleSuricata = async (req: FastifyRequest, reply: FastifyReply) => {
+    const refused = foreign(req, reply);
+    if (refused) return refused;
     const { items, received } = records(req.body, 'suricata', 'request');
     if (app.publisher) return publishTo(reply, items, received);
     return answer('suricata', reply, await batcher.submit(items, received));
@@ -297,6 +308,8 @@ export function registerIngest(server: FastifyInstance, app: App): void {
       bodyLimit: INGEST_BODY_LIMIT,
     },
     async (req, reply) => {
+      const refused = foreign(req, reply);
+      if (refused) return refused;
       const { items, received } = records(req.body, 'any', 'request');
       if (!app.detector && items.some((i) => 'record' in i && !sourceFor(i.record))) {
         return reply.status(409).send({ error: { code: 'VIGIL_NO_RULES', message: 'no Sigma rules are configured (detect.rules in vigil.yaml, or VIGIL_RULES): events that are not alerts would be dropped', field: 'detect.rules' } });

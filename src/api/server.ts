@@ -7,7 +7,9 @@ import type { App } from '../app.js';
 import { buildCaseReport } from '../cases/report.js';
 import { VigilError } from '../core/errors.js';
 import { installAuth } from './auth.js';
+import { collectRoutes } from './route-table.js';
 import { orgOf } from './routes/common.js';
+import { scopeOf } from '../store/scope.js';
 import { registerIngest } from './ingest.js';
 import { registerDlq } from './dlq.js';
 import { registerPlaybooks } from './playbooks.js';
@@ -22,6 +24,7 @@ import { sourcesStatus } from '../sources/live/status.js';
 /** Builds the Fastify server over an App; `listen` is the caller's. */
 export async function buildServer(app: App): Promise<FastifyInstance> {
   const server = Fastify({ logger: false, bodyLimit: 1_048_576 }).withTypeProvider<ZodTypeProvider>();
+  collectRoutes(server);
   server.setValidatorCompiler(validatorCompiler);
   server.setSerializerCompiler(serializerCompiler);
   await server.register(swagger, {
@@ -67,8 +70,8 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
     }
   });
   server.get('/api/openapi.json', { schema: { hide: true } }, async () => server.swagger());
-  server.get('/api/sources', { schema: { summary: 'Live sources: position, lag, delivered count and last error of each' } }, async () => ({
-    sources: await sourcesStatus(app.repo.db, app.config.sources, { runner: app.sources, inProcess: true, now: app.clock.now() }),
+  server.get('/api/sources', { schema: { summary: 'Live sources: position, lag, delivered count and last error of each (the pipeline organisation\'s)' } }, async (req) => ({
+    sources: scopeOf(req).ownsPipeline ? await sourcesStatus(app.repo.db, app.config.sources, { runner: app.sources, inProcess: true, now: app.clock.now() }) : [],
   }));
 
   server.get(

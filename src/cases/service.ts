@@ -16,6 +16,7 @@ import type { IngestItem, RunSummary } from '../pipeline/run.js';
 import type { Db } from '../store/db.js';
 import { observableId, type AuditRow, type Repo } from '../store/repo.js';
 import * as t from '../store/schema.js';
+import { OrgScope, PIPELINE_ORG } from '../store/scope.js';
 import { CaseError, invalid, notFound, parseInput } from './errors.js';
 import { CaseGrouper } from './grouper.js';
 import { HiveIds } from './hive-ids.js';
@@ -60,6 +61,8 @@ export type LogRow = typeof t.taskLogs.$inferSelect;
 export type CommentRow = typeof t.comments.$inferSelect;
 export type ProcedureRow = typeof t.procedures.$inferSelect;
 export type ParentKind = 'case' | 'alert';
+
+const scope = (actor: Actor): OrgScope => new OrgScope(actor.org);
 
 /** Who is asking: the API key's name (recorded as the actor), organisation and role. */
 export interface Actor {
@@ -169,11 +172,11 @@ export class CaseService {
     await this.enrichQueue;
   }
 
-  // ---- loading with organisation checks ----
+  // ---- loading with organisation checks (OrgScope); another organisation's row is not found ----
 
   async alert(actor: Actor, ref: string): Promise<AlertRow> {
     const id = await this.ids.resolve('alert', ref);
-    const row = id && (await this.db.select().from(t.alerts).where(and(eq(t.alerts.id, id), eq(t.alerts.org, actor.org))))[0];
+    const row = id && (await this.db.select().from(t.alerts).where(and(eq(t.alerts.id, id), scope(actor).owns(t.alerts.org))))[0];
     if (!row) throw notFound('Alert', ref);
     return row;
   }
@@ -187,48 +190,43 @@ export class CaseService {
       const id = await this.ids.resolve('case', ref);
       if (id) where = eq(t.cases.id, id);
     }
-    const row = where && (await this.db.select().from(t.cases).where(and(where, eq(t.cases.org, actor.org))))[0];
+    const row = where && (await this.db.select().from(t.cases).where(and(where, scope(actor).owns(t.cases.org))))[0];
     if (!row) throw notFound('Case', ref);
     return row;
   }
 
   async task(actor: Actor, ref: string): Promise<{ task: TaskRow; case: CaseRow }> {
     const id = await this.ids.resolve('task', ref);
-    const rows = id ? await this.db.select({ task: t.tasks, case: t.cases }).from(t.tasks).innerJoin(t.cases, eq(t.cases.id, t.tasks.caseId)).where(and(eq(t.tasks.id, id), eq(t.cases.org, actor.org))) : [];
+    const rows = id ? await this.db.select({ task: t.tasks, case: t.cases }).from(t.tasks).innerJoin(t.cases, eq(t.cases.id, t.tasks.caseId)).where(and(eq(t.tasks.id, id), scope(actor).owns(t.cases.org))) : [];
     if (!rows[0]) throw notFound('Task', ref);
     return rows[0];
   }
 
-  private async parentOrg(kind: ParentKind, id: string): Promise<string | undefined> {
-    const table = kind === 'case' ? t.cases : t.alerts;
-    return (await this.db.select({ org: table.org }).from(table).where(eq(table.id, id)))[0]?.org;
-  }
-
   async artifact(actor: Actor, ref: string): Promise<ArtifactRow> {
     const id = await this.ids.resolve('observable', ref);
-    const row = id && (await this.db.select().from(t.artifacts).where(eq(t.artifacts.id, id)))[0];
-    if (!row || (await this.parentOrg(row.parentKind as ParentKind, row.parentId)) !== actor.org) throw notFound('Observable', ref);
+    const row = id && (await this.db.select().from(t.artifacts).where(and(eq(t.artifacts.id, id), scope(actor).parentIn(t.artifacts.parentKind, t.artifacts.parentId))))[0];
+    if (!row) throw notFound('Observable', ref);
     return row;
   }
 
   async logEntry(actor: Actor, ref: string): Promise<LogRow> {
     const id = await this.ids.resolve('log', ref);
-    const row = id && (await this.db.select().from(t.taskLogs).where(eq(t.taskLogs.id, id)))[0];
-    if (!row || (await this.parentOrg('case', row.caseId)) !== actor.org) throw notFound('Log', ref);
+    const row = id && (await this.db.select().from(t.taskLogs).where(and(eq(t.taskLogs.id, id), scope(actor).caseIn(t.taskLogs.caseId))))[0];
+    if (!row) throw notFound('Log', ref);
     return row;
   }
 
   async comment(actor: Actor, ref: string): Promise<CommentRow> {
     const id = await this.ids.resolve('comment', ref);
-    const row = id && (await this.db.select().from(t.comments).where(eq(t.comments.id, id)))[0];
-    if (!row || (await this.parentOrg(row.parentKind as ParentKind, row.parentId)) !== actor.org) throw notFound('Comment', ref);
+    const row = id && (await this.db.select().from(t.comments).where(and(eq(t.comments.id, id), scope(actor).parentIn(t.comments.parentKind, t.comments.parentId))))[0];
+    if (!row) throw notFound('Comment', ref);
     return row;
   }
 
   async procedure(actor: Actor, ref: string): Promise<ProcedureRow> {
     const id = await this.ids.resolve('procedure', ref);
-    const row = id && (await this.db.select().from(t.procedures).where(and(eq(t.procedures.id, id), isNull(t.procedures.deletedAt))))[0];
-    if (!row || (await this.parentOrg(row.parentKind as ParentKind, row.parentId)) !== actor.org) throw notFound('Procedure', ref);
+    const row = id && (await this.db.select().from(t.procedures).where(and(eq(t.procedures.id, id), isNull(t.procedures.deletedAt), scope(actor).parentIn(t.procedures.parentKind, t.procedures.parentId))))[0];
+    if (!row) throw notFound('Procedure', ref);
     return row;
   }
 
@@ -609,7 +607,7 @@ export class CaseService {
       createdBy: actor.name,
     };
 
-    if (this.d.thehive.groupAlerts && actor.org === 'default' && this.d.ingest) {
+    if (this.d.thehive.groupAlerts && scope(actor).ownsPipeline && this.d.ingest) {
       // Through the pipeline: enriched, assessed and grouped like any alert; then given its TheHive fields.
       const summary = await this.d.ingest([{ file: 'thehive', line: 1, alert }]);
       if (summary.alerts.new === 0) throw await this.duplicate(a, id);
@@ -648,7 +646,7 @@ export class CaseService {
       const existing = await this.db
         .select({ id: t.alerts.id })
         .from(t.alerts)
-        .where(and(eq(t.alerts.org, actor.org), eq(t.alerts.type, a.type), eq(t.alerts.source, a.source), eq(t.alerts.sourceRef, a.sourceRef)));
+        .where(and(scope(actor).owns(t.alerts.org), eq(t.alerts.type, a.type), eq(t.alerts.source, a.source), eq(t.alerts.sourceRef, a.sourceRef)));
       throw await this.duplicate(a, existing[0]?.id ?? id);
     }
     this.remember([`ao:${id}`, `pr:alert:${id}`]);
@@ -789,7 +787,7 @@ export class CaseService {
 
   /** Case keys for an alert merged by hand, so later pipeline alerts related to it join the same case. */
   private async addCaseKeys(db: Db, alert: AlertRow, caseId: string): Promise<void> {
-    if (alert.org !== 'default') return;
+    if (alert.org !== PIPELINE_ORG) return;
     const keys = new CaseGrouper(this.d.grouping).keysOf(alert.data as Alert);
     if (!keys.length) return;
     await db
@@ -1234,7 +1232,7 @@ export class CaseService {
       .select({ obs: t.caseObservables.observableId, id: t.cases.id, number: t.cases.number, title: t.cases.title })
       .from(t.caseObservables)
       .innerJoin(t.cases, eq(t.cases.id, t.caseObservables.caseId))
-      .where(and(inArray(t.caseObservables.observableId, [...new Set(observableIds)]), eq(t.cases.org, org)))
+      .where(and(inArray(t.caseObservables.observableId, [...new Set(observableIds)]), new OrgScope(org).owns(t.cases.org)))
       .orderBy(asc(t.cases.number));
     for (const r of rows) {
       let l = out.get(r.obs);
@@ -1252,7 +1250,7 @@ export class CaseService {
         select b.case_id, jsonb_agg(distinct b.observable_id) as obs from case_observables a
         join case_observables b on b.observable_id = a.observable_id and b.case_id <> a.case_id
         join cases c on c.id = b.case_id
-        where a.case_id = ${c.id} and c.org = ${actor.org}
+        where a.case_id = ${c.id} and ${scope(actor).ownsAlias('c')}
         group by b.case_id order by count(distinct b.observable_id) desc limit 100`),
     );
     if (!rows.length) return [];

@@ -18,6 +18,7 @@ import type { ApprovalRow, Commit, PlaybookStore, RunRow, RunStatus, StoredActio
 import { render, type RenderProblems } from './template.js';
 import { runView } from './views.js';
 import { evaluateTrigger, type RunEvent } from './triggers.js';
+import type { OrgScope } from '../store/scope.js';
 
 const MAX_BACKOFF_MS = 300_000;
 const MAX_RECORDED_JSON = 16_384;
@@ -855,9 +856,10 @@ export class PlaybookEngine {
    * Approves or rejects the pending approval of a paused run (the one for `step` when given).
    * Approving resumes the run at once, here; rejecting ends it `rejected`. The approver is recorded.
    */
-  async decide(runId: string, d: { approve: boolean; by: string; step?: string; reason?: string }): Promise<RunView> {
+  async decide(runId: string, d: { approve: boolean; by: string; step?: string; reason?: string; scope?: OrgScope }): Promise<RunView> {
     const store = this.requireStore();
-    const row = await store.run(runId);
+    // Through the API the approver's organisation must own the run's case; another's run is not found.
+    const row = await store.run(runId, d.scope);
     if (!row) throw new VigilError('VIGIL_INPUT_NOT_FOUND', `there is no playbook run ${runId}`, { field: 'run' });
     if (row.status !== 'waiting_approval') throw new VigilError('VIGIL_INPUT_INVALID', `run ${row.id} is ${row.status}: only a run waiting for approval can be ${d.approve ? 'approved' : 'rejected'}`, { field: 'run' });
     const pending = (await store.approvalsOf(row.id)).filter((a) => a.status === 'pending');

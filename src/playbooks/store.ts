@@ -3,6 +3,7 @@ import type { ActionRecord, Task } from '../core/types.js';
 import type { Db } from '../store/db.js';
 import { observableId, type AuditRow } from '../store/repo.js';
 import { actions, approvals, auditLog, cases, kv, observables, playbookRuns, tasks } from '../store/schema.js';
+import type { OrgScope } from '../store/scope.js';
 import type { CaseChanges, EnrichAnswer } from './action.js';
 import type { CaseSnapshot } from './case.js';
 
@@ -177,16 +178,24 @@ export class PlaybookStore {
     return (await this.db.update(playbookRuns).set(patch).where(where).returning({ id: playbookRuns.id })).length > 0;
   }
 
-  /** A run by id, or by a unique prefix of at least 8 characters (what people type from a table). */
-  async run(id: string): Promise<RunRow | undefined> {
-    const exact = (await this.db.select().from(playbookRuns).where(eq(playbookRuns.id, id)))[0];
+  /**
+   * A run by id, or by a unique prefix of at least 8 characters (what people type from a table).
+   * With a scope, only a run on a case of that organisation.
+   */
+  async run(id: string, scope?: OrgScope): Promise<RunRow | undefined> {
+    const mine = scope ? scope.caseIn(playbookRuns.caseId) : undefined;
+    const exact = (await this.db.select().from(playbookRuns).where(and(eq(playbookRuns.id, id), mine)))[0];
     if (exact || id.length < 8 || !/^[A-Za-z0-9_]+$/.test(id)) return exact;
-    const rows = await this.db.select().from(playbookRuns).where(like(playbookRuns.id, `${id}%`)).limit(2);
+    const rows = await this.db.select().from(playbookRuns).where(and(like(playbookRuns.id, `${id}%`), mine)).limit(2);
     return rows.length === 1 ? rows[0] : undefined;
   }
 
-  async runs(filter: { caseId?: string; status?: RunStatus[]; limit?: number } = {}): Promise<RunRow[]> {
-    const conds = [...(filter.caseId ? [eq(playbookRuns.caseId, filter.caseId)] : []), ...(filter.status ? [inArray(playbookRuns.status, filter.status)] : [])];
+  async runs(filter: { caseId?: string; status?: RunStatus[]; limit?: number; scope?: OrgScope } = {}): Promise<RunRow[]> {
+    const conds = [
+      ...(filter.caseId ? [eq(playbookRuns.caseId, filter.caseId)] : []),
+      ...(filter.status ? [inArray(playbookRuns.status, filter.status)] : []),
+      ...(filter.scope ? [filter.scope.caseIn(playbookRuns.caseId)] : []),
+    ];
     return this.db
       .select()
       .from(playbookRuns)

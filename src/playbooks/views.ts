@@ -3,6 +3,7 @@ import { inArray } from 'drizzle-orm';
 import { VigilError } from '../core/errors.js';
 import type { Repo } from '../store/repo.js';
 import { cases } from '../store/schema.js';
+import type { OrgScope } from '../store/scope.js';
 import type { RunView, StepRecord } from './engine.js';
 import type { Playbook } from './schema.js';
 import { PlaybookStore, type ApprovalRow, type RunRow, type RunStatus } from './store.js';
@@ -38,27 +39,30 @@ async function numbers(repo: Repo, ids: string[]): Promise<Map<string, number>> 
   return new Map(rows.map((r) => [r.id, r.number]));
 }
 
-/** Runs newest first, optionally of one case (by number) or status. */
-export async function listRuns(app: { repo: Repo }, f: { caseNumber?: number; status?: string; limit?: number } = {}): Promise<RunView[]> {
+/**
+ * Runs newest first, optionally of one case (by number) or status. With a scope (the API), only runs
+ * on that organisation's cases; the CLI, run by whoever owns the store, sees all.
+ */
+export async function listRuns(app: { repo: Repo }, f: { caseNumber?: number; status?: string; limit?: number } = {}, scope?: OrgScope): Promise<RunView[]> {
   if (f.status !== undefined && !STATUSES.includes(f.status as RunStatus)) {
     throw new VigilError('VIGIL_INPUT_INVALID', `unknown run status "${f.status}" (one of ${STATUSES.join(', ')})`, { field: 'status' });
   }
   let caseId: string | undefined;
   if (f.caseNumber !== undefined) {
-    const c = await app.repo.caseByNumber(f.caseNumber);
+    const c = await app.repo.caseByNumber(f.caseNumber, scope?.org);
     if (!c) throw new VigilError('VIGIL_INPUT_NOT_FOUND', `there is no case #${f.caseNumber}`, { field: 'case' });
     caseId = c.id;
   }
   const store = new PlaybookStore(app.repo.db);
-  const rows = await store.runs({ ...(caseId && { caseId }), ...(f.status && { status: [f.status as RunStatus] }), limit: Math.min(Math.max(f.limit ?? 50, 1), 500) });
+  const rows = await store.runs({ ...(caseId && { caseId }), ...(f.status && { status: [f.status as RunStatus] }), limit: Math.min(Math.max(f.limit ?? 50, 1), 500), ...(scope && { scope }) });
   const nums = await numbers(app.repo, rows.map((r) => r.caseId));
   return rows.map((r) => runView(r, nums.get(r.caseId)));
 }
 
-/** One run with its approvals; the id may be a unique prefix of 8+ characters. */
-export async function getRun(app: { repo: Repo }, id: string): Promise<RunDetail> {
+/** One run with its approvals; the id may be a unique prefix of 8+ characters. Another organisation's run is not found. */
+export async function getRun(app: { repo: Repo }, id: string, scope?: OrgScope): Promise<RunDetail> {
   const store = new PlaybookStore(app.repo.db);
-  const row = await store.run(id);
+  const row = await store.run(id, scope);
   if (!row) throw new VigilError('VIGIL_INPUT_NOT_FOUND', `there is no playbook run ${id}`, { field: 'id' });
   const nums = await numbers(app.repo, [row.caseId]);
   return { ...runView(row, nums.get(row.caseId)), approvals: await store.approvalsOf(row.id) };

@@ -8,7 +8,8 @@ import { VigilError } from '../../core/errors.js';
 import { OBSERVABLE_TYPES, SEVERITIES, Verdict } from '../../core/types.js';
 import * as t from '../../store/schema.js';
 import { ALERT_LIST_COLUMNS } from '../../store/repo.js';
-import { containsPattern, csv, ErrorBody, orgOf, Paging, rows } from './common.js';
+import { scopeOf } from '../../store/scope.js';
+import { containsPattern, csv, ErrorBody, Paging, rows } from './common.js';
 
 export const AlertRow = z.object({
   id: z.string(),
@@ -70,7 +71,8 @@ export function registerAlerts(server: FastifyInstance, app: App): void {
     },
     async (req) => {
       const q = req.query;
-      const where: SQL[] = [eq(t.alerts.org, orgOf(req))];
+      const scope = scopeOf(req);
+      const where: SQL[] = [scope.owns(t.alerts.org)];
       if (q.q?.trim()) {
         const p = containsPattern(q.q.trim());
         where.push(or(ilike(t.alerts.title, p), ilike(t.alerts.host, p), ilike(t.alerts.ruleId, p), ilike(t.alerts.sourceRef, p))!);
@@ -82,7 +84,7 @@ export function registerAlerts(server: FastifyInstance, app: App): void {
       if (q.since) where.push(gte(t.alerts.time, new Date(q.since).toISOString()));
       if (q.until) where.push(lte(t.alerts.time, new Date(q.until).toISOString()));
       if (q.case !== undefined) {
-        const [c] = await db.select({ id: t.cases.id }).from(t.cases).where(and(eq(t.cases.number, q.case), eq(t.cases.org, orgOf(req))));
+        const [c] = await db.select({ id: t.cases.id }).from(t.cases).where(and(eq(t.cases.number, q.case), scope.owns(t.cases.org)));
         where.push(c ? eq(t.alerts.caseId, c.id) : sql`false`);
       }
       const cond = and(...where);
@@ -114,7 +116,7 @@ export function registerAlerts(server: FastifyInstance, app: App): void {
         .select({ ...ALERT_COLUMNS, data: t.alerts.data })
         .from(t.alerts)
         .leftJoin(t.cases, eq(t.cases.id, t.alerts.caseId))
-        .where(and(eq(t.alerts.id, req.params.id), eq(t.alerts.org, orgOf(req))));
+        .where(and(eq(t.alerts.id, req.params.id), scopeOf(req).owns(t.alerts.org)));
       if (!a) throw new VigilError('VIGIL_INPUT_NOT_FOUND', `there is no alert ${req.params.id}`, { field: 'id' });
       const { data, ...alert } = a;
       return { alert, data };
@@ -139,9 +141,9 @@ export function registerAlerts(server: FastifyInstance, app: App): void {
     },
     async (req) => {
       const q = req.query;
-      const org = orgOf(req);
+      const scope = scopeOf(req);
       // Observables are shared; a key sees those that appear in its organisation's cases.
-      const where: SQL[] = [sql`exists (select 1 from case_observables x join cases xc on xc.id = x.case_id where x.observable_id = o.id and xc.org = ${org})`];
+      const where: SQL[] = [sql`exists (select 1 from case_observables x where x.observable_id = o.id and ${scope.caseIn(sql`x.case_id`)})`];
       if (q.q?.trim()) where.push(sql`o.value ilike ${containsPattern(q.q.trim().toLowerCase())}`);
       if (q.type?.length) where.push(sql`o.type in (${sql.join(q.type.map((x) => sql`${x}`), sql`, `)})`);
       if (q.verdict?.length) where.push(sql`coalesce(o.verdict, 'unknown') in (${sql.join(q.verdict.map((x) => sql`${x}`), sql`, `)})`);
@@ -154,7 +156,7 @@ export function registerAlerts(server: FastifyInstance, app: App): void {
           count(c.id)::int as cases, (array_agg(c.number order by c.number desc) filter (where c.id is not null))[1:10] as numbers
           from observables o
           left join case_observables co on co.observable_id = o.id
-          left join cases c on c.id = co.case_id and c.org = ${org}
+          left join cases c on c.id = co.case_id and ${scope.ownsAlias('c')}
           where ${cond}
           group by o.id, o.type, o.value, o.scope, o.verdict, o.risk_score, o.first_seen, o.last_seen
           order by ${order}, o.value limit ${q.limit} offset ${q.offset}`,

@@ -11,6 +11,7 @@ import type { Actor } from '../../cases/service.js';
 import { VigilError } from '../../core/errors.js';
 import { CaseStatus, SEVERITIES, TaskStatus } from '../../core/types.js';
 import { OPEN_STATUSES } from '../../store/repo.js';
+import { scopeOf } from '../../store/scope.js';
 import { caseServiceFor } from '../thehive/index.js';
 import { CaseSummary, containsPattern, csv, ErrorBody, Paging, rows } from './common.js';
 
@@ -78,7 +79,7 @@ export function registerCaseWork(server: FastifyInstance, app: App): void {
     },
     async (req) => {
       const q = req.query;
-      const where: SQL[] = [sql`c.org = ${req.apiKey!.org}`];
+      const where: SQL[] = [scopeOf(req).ownsAlias('c')];
       const text = q.q?.trim();
       if (text) {
         const num = /^#?(\d{1,9})$/.exec(text);

@@ -1,7 +1,8 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../store/db.js';
+import { scopeOf } from '../../store/scope.js';
 
 export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }) });
 
@@ -16,9 +17,14 @@ export function containsPattern(q: string): string {
   return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** The organisation of the key behind the request: each sees only its own cases and alerts. */
+/** The organisation of the key behind the request (see OrgScope): each sees only its own cases and alerts. */
 export function orgOf(req: FastifyRequest): string {
-  return req.apiKey?.org ?? 'default';
+  return scopeOf(req).org;
+}
+
+/** A 403 for a change only the pipeline's organisation may make (ingestion, feed imports). */
+export function refusePipelineChange(reply: FastifyReply, message: string): FastifyReply {
+  return reply.status(403).send({ error: { code: 'VIGIL_AUTH_FORBIDDEN', message } });
 }
 
 /** A comma-separated query value as a list (`HIGH,CRITICAL`). */

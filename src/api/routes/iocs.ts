@@ -15,7 +15,8 @@ import { importFeeds } from '../../intel/feed-import.js';
 import { feedCounts } from '../../intel/feed-store.js';
 import { FEED_FORMATS } from '../../intel/feeds/registry.js';
 import { extractIocs, IOC_TYPES } from '../../ioc/index.js';
-import { containsPattern, ErrorBody, rows } from './common.js';
+import { containsPattern, ErrorBody, rows, refusePipelineChange } from './common.js';
+import { scopeOf } from '../../store/scope.js';
 
 /** Largest feed file the browser may upload (a whole feed is parsed in memory). */
 export const MAX_FEED_UPLOAD = 100 * 1024 * 1024;
@@ -247,10 +248,13 @@ export function registerIocs(server: FastifyInstance, app: App): void {
         summary: 'Import a feed file (multipart/form-data: file, and optionally format, name, ttlDays); it replaces an earlier upload of the same file name. Admin and analyst keys.',
         tags: ['ui'],
         consumes: ['multipart/form-data'],
-        response: { 200: ImportResult, 400: ErrorBody.or(ImportResult), 413: ErrorBody },
+        response: { 200: ImportResult, 400: ErrorBody.or(ImportResult), 403: ErrorBody, 413: ErrorBody },
       },
     },
     async (req, reply) => {
+      // The IOC database is shared by every organisation: only the pipeline's may change it.
+      const scope = scopeOf(req);
+      if (!scope.ownsPipeline) return refusePipelineChange(reply, scope.pipelineRefusal('the IOC database'));
       if (!req.isMultipart()) throw new VigilError('VIGIL_INPUT_INVALID', 'send the feed as multipart/form-data with a "file" part', { field: 'file' });
       const fields: Record<string, string> = {};
       let saved: { path: string; name: string } | undefined;

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'drizzle-orm';
 import type { App } from '../../app.js';
+import { scopeOf, type OrgScope } from '../../store/scope.js';
 import { rows } from './common.js';
 import { sessionsFor } from './session.js';
 
@@ -61,38 +62,48 @@ class Exposition {
   }
 }
 
-export async function renderMetrics(app: App): Promise<string> {
+/**
+ * The store's counts are the scraping key's organisation's; the IOC database is shared; the process's
+ * own counters (webhooks, intel calls, HTTP, sessions) serve the pipeline and are its organisation's.
+ */
+export async function renderMetrics(app: App, scope: OrgScope): Promise<string> {
   const db = app.repo.db;
   const m = metricsFor(app);
   const out = new Exposition();
+  const own = scope.ownsPipeline;
   const group = async (q: ReturnType<typeof sql>, keys: string[]): Promise<Array<[Labels, number]>> =>
     (await rows<Record<string, unknown>>(db, q)).map((r) => [Object.fromEntries(keys.map((k) => [k, String(r[k] ?? '')])), Number(r['n'])]);
 
-  out.family('vigil_alerts_stored', 'gauge', 'Alerts in the store, by source and severity (every alert ingested and kept)', await group(sql`select source, severity, count(*)::int as n from alerts group by 1, 2 order by 1, 2`, ['source', 'severity']));
+  out.family('vigil_alerts_stored', 'gauge', 'Alerts in the store, by source and severity (every alert ingested and kept)', await group(sql`select source, severity, count(*)::int as n from alerts a where ${scope.ownsAlias('a')} group by 1, 2 order by 1, 2`, ['source', 'severity']));
   out.family(
     'vigil_ingest_records_total',
     'counter',
     'Records received on the ingest webhooks since start, by route and outcome (stored, duplicate, rejected, ignored)',
-    [...m.ingest].map(([k, v]) => {
-      const [route, outcome] = k.split('\u0000') as [string, string];
-      return [{ route, outcome }, v];
-    }),
+    own
+      ? [...m.ingest].map(([k, v]) => {
+          const [route, outcome] = k.split('\u0000') as [string, string];
+          return [{ route, outcome }, v];
+        })
+      : [],
   );
-  out.family('vigil_ingest_batches_total', 'counter', 'Batches of webhook requests sent through the pipeline (concurrent requests are coalesced)', [[{}, m.batches]]);
-  out.family('vigil_ingest_batched_requests_total', 'counter', 'Webhook requests carried by those batches', [[{}, m.batchedRequests]]);
-  out.family('vigil_ingest_queue_depth', 'gauge', 'Webhook requests waiting for the batch in progress', [[{}, m.ingestQueue()]]);
-  out.family('vigil_cases', 'gauge', 'Cases by status and severity', await group(sql`select status, severity, count(*)::int as n from cases group by 1, 2 order by 1, 2`, ['status', 'severity']));
-  out.family('vigil_actions', 'gauge', 'Response actions recorded, by action and outcome', await group(sql`select action, status, count(*)::int as n from actions group by 1, 2 order by 1, 2`, ['action', 'status']));
-  out.family('vigil_playbook_runs', 'gauge', 'Playbook runs by status', await group(sql`select status, count(*)::int as n from playbook_runs group by 1 order by 1`, ['status']));
-  out.family('vigil_approvals', 'gauge', 'Playbook approvals by status (pending = waiting for a human)', await group(sql`select status, count(*)::int as n from approvals group by 1 order by 1`, ['status']));
+  if (own) {
+    out.family('vigil_ingest_batches_total', 'counter', 'Batches of webhook requests sent through the pipeline (concurrent requests are coalesced)', [[{}, m.batches]]);
+    out.family('vigil_ingest_batched_requests_total', 'counter', 'Webhook requests carried by those batches', [[{}, m.batchedRequests]]);
+    out.family('vigil_ingest_queue_depth', 'gauge', 'Webhook requests waiting for the batch in progress', [[{}, m.ingestQueue()]]);
+  }
+  out.family('vigil_cases', 'gauge', 'Cases by status and severity', await group(sql`select status, severity, count(*)::int as n from cases c where ${scope.ownsAlias('c')} group by 1, 2 order by 1, 2`, ['status', 'severity']));
+  out.family('vigil_actions', 'gauge', 'Response actions recorded, by action and outcome', await group(sql`select action, status, count(*)::int as n from actions x where ${scope.caseIn(sql`x.case_id`)} group by 1, 2 order by 1, 2`, ['action', 'status']));
+  out.family('vigil_playbook_runs', 'gauge', 'Playbook runs by status', await group(sql`select status, count(*)::int as n from playbook_runs x where ${scope.caseIn(sql`x.case_id`)} group by 1 order by 1`, ['status']));
+  out.family('vigil_approvals', 'gauge', 'Playbook approvals by status (pending = waiting for a human)', await group(sql`select status, count(*)::int as n from approvals x where ${scope.caseIn(sql`x.case_id`)} group by 1 order by 1`, ['status']));
   out.family(
     'vigil_notifications',
     'gauge',
     'Notifications by channel and status (sent = delivered; retrying and dead = failures; pending = queued)',
-    await group(sql`select channel, status, count(*)::int as n from notifications group by 1, 2 order by 1, 2`, ['channel', 'status']),
+    await group(sql`select channel, status, count(*)::int as n from notifications x where ${scope.caseIn(sql`x.case_id`)} group by 1, 2 order by 1, 2`, ['channel', 'status']),
   );
   out.family('vigil_indicators', 'gauge', 'Indicators in the local IOC database, by feed', await group(sql`select f.name as feed, count(i.value)::int as n from feeds f left join indicators i on i.feed_id = f.id group by f.name order by 1`, ['feed']));
 
+  if (!own) return out.toString();
   const providers = app.intel.status();
   out.family('vigil_intel_provider_enabled', 'gauge', 'Intel providers: 1 enabled, 0 off', providers.map((p) => [{ provider: p.id }, p.enabled ? 1 : 0]));
   const calls = (field: 'requests' | 'ok' | 'failed' | 'retried' | 'rateLimited' | 'cacheHits' | 'cacheMisses'): Array<[Labels, number]> =>
@@ -131,6 +142,6 @@ export function registerMetrics(server: FastifyInstance, app: App): void {
   server.get(
     '/metrics',
     { schema: { summary: 'Prometheus metrics (text format 0.0.4): alerts, cases, actions, playbook runs, notifications, intel calls and cache hits per provider, HTTP requests', tags: ['ops'] } },
-    async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').header('cache-control', 'no-store').send(await renderMetrics(app)),
+    async (req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').header('cache-control', 'no-store').send(await renderMetrics(app, scopeOf(req))),
   );
 }

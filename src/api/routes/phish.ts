@@ -14,7 +14,8 @@ import { enrichReport } from '../../phishing/enrich.js';
 import { BrandIndex } from '../../phishing/lookalike.js';
 import { renderPhishReport } from '../../phishing/report.js';
 import type { PhishReport } from '../../phishing/types.js';
-import { ErrorBody } from './common.js';
+import { scopeOf } from '../../store/scope.js';
+import { ErrorBody, refusePipelineChange } from './common.js';
 
 /** Reports kept in memory for the "open the HTML report" link; the oldest go first. */
 const KEEP_REPORTS = 50;
@@ -44,6 +45,8 @@ const Analysis = z.looseObject({
 });
 
 interface Kept {
+  /** The organisation of the key that uploaded it: nobody else can open it. */
+  org: string;
   html: string;
   json: ReturnType<typeof body>;
 }
@@ -66,10 +69,11 @@ export function registerPhish(server: FastifyInstance, app: App): void {
         summary: 'Analyse an e-mail (multipart/form-data: file = the .eml; enrich=false to skip intel; case=true to open a case for phishing or worse): verdict, score, findings, SPF/DKIM/DMARC/ARC, relays, links, attachments, indicators. The message\'s HTML is never rendered.',
         tags: ['ui'],
         consumes: ['multipart/form-data'],
-        response: { 200: Analysis, 400: ErrorBody, 413: ErrorBody },
+        response: { 200: Analysis, 400: ErrorBody, 403: ErrorBody, 413: ErrorBody },
       },
     },
     async (req, reply) => {
+      const scope = scopeOf(req);
       if (!req.isMultipart()) throw new VigilError('VIGIL_INPUT_INVALID', 'send the message as multipart/form-data with a "file" part', { field: 'file' });
       const limit = cfg().limits.maxBytes;
       const fields: Record<string, string> = {};
@@ -95,6 +99,8 @@ export function registerPhish(server: FastifyInstance, app: App): void {
         const v = fields[name]?.trim().toLowerCase();
         return v === undefined || v === '' ? dflt : v === 'true' || v === '1' || v === 'on';
       };
+      // A case opens through the pipeline, whose cases are its organisation's.
+      if (flag('case', false) && !scope.ownsPipeline) return refusePipelineChange(reply, `${scope.pipelineRefusal('opening a case from an e-mail')}; analyse without case=true`);
       prepared ??= { brands: new BrandIndex(cfg()), verifier: createDnsVerifier(cfg().dns) };
       const sha256 = hash('sha256', data, 'hex');
       let r = await analyzeEmail(data, { file: filename, config: cfg(), brands: prepared.brands, verifier: prepared.verifier });
@@ -108,20 +114,20 @@ export function registerPhish(server: FastifyInstance, app: App): void {
         extra.cases = summary.caseNumbers;
       }
       const json = body(r, extra);
-      kept.set(id, { html: renderPhishReport(r), json });
+      kept.set(id, { org: scope.org, html: renderPhishReport(r), json });
       while (kept.size > KEEP_REPORTS) kept.delete(kept.keys().next().value!);
       return json;
     },
   );
 
   const Params = z.object({ id: z.string().regex(/^phish_[a-f0-9]{32}$/) });
-  const lookup = (id: string): Kept => {
+  const lookup = (id: string, org: string): Kept => {
     const k = kept.get(id);
-    if (!k) throw new VigilError('VIGIL_INPUT_NOT_FOUND', `there is no analysis ${id} (the server keeps the last ${KEEP_REPORTS}; upload the message again)`, { field: 'id' });
+    if (!k || k.org !== org) throw new VigilError('VIGIL_INPUT_NOT_FOUND', `there is no analysis ${id} (the server keeps the last ${KEEP_REPORTS}; upload the message again)`, { field: 'id' });
     return k;
   };
-  s.get('/api/phish/:id', { schema: { summary: 'An earlier analysis, as POST /api/phish answered it', tags: ['ui'], params: Params, response: { 200: Analysis, 404: ErrorBody } } }, async (req) => lookup(req.params.id).json);
+  s.get('/api/phish/:id', { schema: { summary: 'An earlier analysis, as POST /api/phish answered it', tags: ['ui'], params: Params, response: { 200: Analysis, 404: ErrorBody } } }, async (req) => lookup(req.params.id, scopeOf(req).org).json);
   s.get('/api/phish/:id/report.html', { schema: { summary: 'The analysis as a self-contained HTML report (the message\'s HTML shown as text, never rendered)', tags: ['ui'], params: Params, response: { 200: z.string(), 404: ErrorBody } } }, async (req, reply) =>
-    reply.type('text/html; charset=utf-8').header('content-security-policy', REPORT_CSP).header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').send(lookup(req.params.id).html),
+    reply.type('text/html; charset=utf-8').header('content-security-policy', REPORT_CSP).header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').send(lookup(req.params.id, scopeOf(req).org).html),
   );
 }

@@ -6,7 +6,8 @@ import { z } from 'zod';
 import type { App } from '../../app.js';
 import { SEVERITIES } from '../../core/types.js';
 import { OPEN_STATUSES } from '../../store/repo.js';
-import { orgOf, rows } from './common.js';
+import { scopeOf, type OrgScope } from '../../store/scope.js';
+import { rows } from './common.js';
 
 const RANGES = { '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 } as const;
 // Bucket widths a chart can use, smallest first; the first that yields at most MAX_BUCKETS wins.
@@ -58,22 +59,25 @@ function bucketFor(spanMs: number): number {
 
 const iso = (v: unknown): string => new Date(v as string).toISOString();
 
-/** The dashboard of one organisation (its cases and alerts; the IOC database and providers are shared). */
-export async function computeStats(app: App, range: 'all' | keyof typeof RANGES, org: string): Promise<Stats> {
+/**
+ * The dashboard of one organisation: its cases and alerts; the IOC database is shared; intel providers'
+ * state (their errors name looked-up values) is the pipeline organisation's.
+ */
+export async function computeStats(app: App, range: 'all' | keyof typeof RANGES, scope: OrgScope): Promise<Stats> {
   const db = app.repo.db;
   const now = app.clock.now().getTime();
   const open = sql.join(OPEN_STATUSES.map((s) => sql`${s}`), sql`, `);
   const [totals] = await rows<Record<string, number>>(
     db,
-    sql`select (select count(*) from alerts where org = ${org})::int as alerts, (select count(*) from cases where org = ${org})::int as cases,
-      (select count(*) from cases where org = ${org} and status in (${open}))::int as open_cases,
-      (select count(distinct co.observable_id) from case_observables co join cases c on c.id = co.case_id where c.org = ${org})::int as observables,
+    sql`select (select count(*) from alerts a where ${scope.ownsAlias('a')})::int as alerts, (select count(*) from cases c where ${scope.ownsAlias('c')})::int as cases,
+      (select count(*) from cases c where ${scope.ownsAlias('c')} and status in (${open}))::int as open_cases,
+      (select count(distinct co.observable_id) from case_observables co join cases c on c.id = co.case_id where ${scope.ownsAlias('c')})::int as observables,
       (select count(*) from indicators)::int as indicators, (select count(*) from feeds)::int as feeds,
-      (select min(time) from alerts where org = ${org}) as min_time, (select max(time) from alerts where org = ${org}) as max_time`,
+      (select min(time) from alerts a where ${scope.ownsAlias('a')}) as min_time, (select max(time) from alerts a where ${scope.ownsAlias('a')}) as max_time`,
   );
   const bySev = { LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 };
   const byStatus: Record<string, number> = {};
-  for (const r of await rows<{ status: string; severity: string; n: number }>(db, sql`select status, severity, count(*)::int as n from cases where org = ${org} group by status, severity`)) {
+  for (const r of await rows<{ status: string; severity: string; n: number }>(db, sql`select status, severity, count(*)::int as n from cases c where ${scope.ownsAlias('c')} group by status, severity`)) {
     byStatus[r.status] = (byStatus[r.status] ?? 0) + Number(r.n);
     if (OPEN_STATUSES.includes(r.status) && r.severity in bySev) bySev[r.severity as keyof typeof bySev] += Number(r.n);
   }
@@ -98,8 +102,8 @@ export async function computeStats(app: App, range: 'all' | keyof typeof RANGES,
     for (let b = first; b <= last; b++) buckets.push({ start: new Date(b * bucketS * 1000).toISOString(), total: 0, LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 });
     const counts = await rows<{ b: number; severity: string; n: number }>(
       db,
-      sql`select floor(extract(epoch from time) / ${bucketS})::bigint as b, severity, count(*)::int as n from alerts
-        where org = ${org} and time >= ${new Date(first * bucketS * 1000).toISOString()}::timestamptz and time < ${new Date((last + 1) * bucketS * 1000).toISOString()}::timestamptz
+      sql`select floor(extract(epoch from time) / ${bucketS})::bigint as b, severity, count(*)::int as n from alerts a
+        where ${scope.ownsAlias('a')} and time >= ${new Date(first * bucketS * 1000).toISOString()}::timestamptz and time < ${new Date((last + 1) * bucketS * 1000).toISOString()}::timestamptz
         group by 1, 2`,
     );
     for (const c of counts) {
@@ -115,7 +119,7 @@ export async function computeStats(app: App, range: 'all' | keyof typeof RANGES,
     db,
     sql`select o.type, o.value, o.verdict, o.risk_score, count(co.case_id)::int as cases from observables o
       join case_observables co on co.observable_id = o.id
-      join cases c on c.id = co.case_id and c.org = ${org}
+      join cases c on c.id = co.case_id and ${scope.ownsAlias('c')}
       where o.type not in (${ctx}) and coalesce(o.scope, 'public') = 'public'
       group by o.id, o.type, o.value, o.verdict, o.risk_score
       order by count(co.case_id) desc, o.risk_score desc nulls last, o.value limit 10`,
@@ -125,16 +129,16 @@ export async function computeStats(app: App, range: 'all' | keyof typeof RANGES,
     db,
     sql`select rule_id, source, min(title) as title, count(*)::int as alerts,
       max(case severity when 'CRITICAL' then 3 when 'HIGH' then 2 when 'MEDIUM' then 1 else 0 end)::int as max_sev
-      from alerts where org = ${org} group by rule_id, source order by count(*) desc, rule_id limit 10`,
+      from alerts a where ${scope.ownsAlias('a')} group by rule_id, source order by count(*) desc, rule_id limit 10`,
   );
   const runs = await rows<{ id: string; playbook: string; number: number | null; status: string; dry_run: boolean; started_at: string; finished_at: string | null; error: string | null }>(
     db,
     sql`select r.id, r.playbook, c.number, r.status, r.dry_run, r.started_at, r.finished_at, r.error from playbook_runs r
-      join cases c on c.id = r.case_id where c.org = ${org} order by r.started_at desc, r.id limit 10`,
+      join cases c on c.id = r.case_id where ${scope.ownsAlias('c')} order by r.started_at desc, r.id limit 10`,
   );
-  const [pending] = await rows<{ n: number }>(db, sql`select count(*)::int as n from approvals a join cases c on c.id = a.case_id where a.status = 'pending' and c.org = ${org}`);
+  const [pending] = await rows<{ n: number }>(db, sql`select count(*)::int as n from approvals a join cases c on c.id = a.case_id where a.status = 'pending' and ${scope.ownsAlias('c')}`);
   const notifications: Record<string, number> = {};
-  for (const r of await rows<{ status: string; n: number }>(db, sql`select nt.status, count(*)::int as n from notifications nt join cases c on c.id = nt.case_id where c.org = ${org} group by nt.status`)) notifications[r.status] = Number(r.n);
+  for (const r of await rows<{ status: string; n: number }>(db, sql`select nt.status, count(*)::int as n from notifications nt join cases c on c.id = nt.case_id where ${scope.ownsAlias('c')} group by nt.status`)) notifications[r.status] = Number(r.n);
 
   return {
     generatedAt: new Date(now).toISOString(),
@@ -151,7 +155,7 @@ export async function computeStats(app: App, range: 'all' | keyof typeof RANGES,
     alertsOverTime: { range, bucketSeconds: bucketS, from: from !== undefined ? new Date(from).toISOString() : null, to: to !== undefined ? new Date(to).toISOString() : null, buckets },
     topObservables: topObservables.map((o) => ({ type: o.type, value: o.value, verdict: o.verdict, riskScore: o.risk_score === null ? null : Number(o.risk_score), cases: Number(o.cases) })),
     topRules: topRules.map((r) => ({ ruleId: r.rule_id, source: r.source, title: r.title, alerts: Number(r.alerts), maxSeverity: SEVERITIES[Number(r.max_sev)] ?? 'LOW' })),
-    providers: app.intel.status().map((p) => ({ ...p, ...(p.calls && { calls: { ...p.calls } as Record<string, number> }) })) as Stats['providers'],
+    providers: scope.pipelineOnly(app.intel.status().map((p) => ({ ...p, ...(p.calls && { calls: { ...p.calls } as Record<string, number> }) })) as Stats['providers'], []),
     playbookRuns: runs.map((r) => ({ id: r.id, playbook: r.playbook, caseNumber: r.number === null ? null : Number(r.number), status: r.status, dryRun: Boolean(r.dry_run), startedAt: iso(r.started_at), finishedAt: r.finished_at ? iso(r.finished_at) : null, error: r.error })),
     pendingApprovals: Number(pending?.n ?? 0),
     notifications,
@@ -169,6 +173,6 @@ export function registerStats(server: FastifyInstance, app: App): void {
         response: { 200: StatsResponse },
       },
     },
-    async (req) => computeStats(app, req.query.range, orgOf(req)),
+    async (req) => computeStats(app, req.query.range, scopeOf(req)),
   );
 }

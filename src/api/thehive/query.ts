@@ -2,6 +2,7 @@
 // hops to related things (observables, tasks, logs, …), filter, sort, page, count — compiled to one
 // SQL statement over Vigil's tables. Field names are TheHive's; every value is a bound parameter and
 // every field comes from a fixed table of known fields, so a query cannot reach anything else.
+import { OrgScope } from '../../store/scope.js';
 import { inArray, sql, type SQL } from 'drizzle-orm';
 import { CaseError, invalid } from '../../cases/errors.js';
 import type { HiveKind } from '../../cases/hive-ids.js';
@@ -25,7 +26,8 @@ interface Entity {
   kind: HiveKind;
   from: SQL;
   id: SQL;
-  org: (org: string) => SQL;
+  /** The entity's rows of one organisation, through OrgScope. */
+  org: (scope: OrgScope) => SQL;
   fields: Record<string, Field>;
   /** `customFields.<name>` paths resolve into this JSON column. */
   customFields?: SQL;
@@ -44,7 +46,7 @@ const ALERT: Entity = {
   kind: 'alert',
   from: sql.raw('alerts a'),
   id: sql.raw('a.id'),
-  org: (org) => sql`a.org = ${org}`,
+  org: (scope) => scope.ownsAlias('a'),
   created: sql.raw('a.ingested_at'),
   order: [sql.raw('a.ingested_at desc')],
   customFields: sql.raw('a.custom_fields'),
@@ -83,7 +85,7 @@ const CASE: Entity = {
   kind: 'case',
   from: sql.raw('cases c'),
   id: sql.raw('c.id'),
-  org: (org) => sql`c.org = ${org}`,
+  org: (scope) => scope.ownsAlias('c'),
   created: sql.raw('c.created_at'),
   order: [sql.raw('c.created_at desc')],
   customFields: sql.raw('c.custom_fields'),
@@ -118,7 +120,7 @@ const TASK: Entity = {
   kind: 'task',
   from: sql.raw('tasks k join cases kc on kc.id = k.case_id'),
   id: sql.raw('k.id'),
-  org: (org) => sql`kc.org = ${org}`,
+  org: (scope) => scope.ownsAlias('kc'),
   created: sql.raw('k.created_at'),
   order: [sql.raw('k."order" asc'), sql.raw('k.created_at asc')],
   fields: {
@@ -143,8 +145,7 @@ const TASK: Entity = {
 };
 
 /** Things owned by a case or an alert: their organisation is their parent's. */
-const parentOrg = (alias: string) => (org: string) =>
-  sql`(case ${sql.raw(`${alias}.parent_kind`)} when 'case' then (select org from cases where id = ${sql.raw(`${alias}.parent_id`)}) else (select org from alerts where id = ${sql.raw(`${alias}.parent_id`)}) end) = ${org}`;
+const parentOrg = (alias: string) => (scope: OrgScope) => scope.parentIn(sql.raw(`${alias}.parent_kind`), sql.raw(`${alias}.parent_id`));
 
 const OBSERVABLE: Entity = {
   kind: 'observable',
@@ -177,7 +178,7 @@ const LOG: Entity = {
   kind: 'log',
   from: sql.raw('task_logs l join cases lc on lc.id = l.case_id'),
   id: sql.raw('l.id'),
-  org: (org) => sql`lc.org = ${org}`,
+  org: (scope) => scope.ownsAlias('lc'),
   created: sql.raw('l.created_at'),
   order: [sql.raw('l.created_at asc')],
   fields: {
@@ -444,7 +445,7 @@ export class QueryRunner {
       if (i === 0) {
         const start = STARTS[name];
         if (!start) throw invalid('query.0._name', `a query starts with one of ${Object.keys(STARTS).join(', ')}`);
-        const where = [start.entity.org(actor.org), ...(start.entity.base ? [start.entity.base] : [])];
+        const where = [start.entity.org(new OrgScope(actor.org)), ...(start.entity.base ? [start.entity.base] : [])];
         if (start.get) {
           const ref = step.idOrName ?? step.id;
           if (typeof ref !== 'string' && typeof ref !== 'number') throw invalid('query.0.idOrName', 'is required');
@@ -479,7 +480,7 @@ export class QueryRunner {
         const hop = HOPS[c.entity.kind]?.[name];
         if (!hop) throw invalid(`query.${i}._name`, `"${name}" does not follow ${c.entity.kind}s (known: filter, sort, page, count${Object.keys(HOPS[c.entity.kind] ?? {}).map((h) => `, ${h}`).join('')})`);
         if (hop.sync) await this.sync(hop.sync, c);
-        c = { entity: hop.to, where: [hop.to.org(actor.org), ...(hop.to.base ? [hop.to.base] : []), hop.link(this.selectIds(c))], order: [], extraData: [], count: false };
+        c = { entity: hop.to, where: [hop.to.org(new OrgScope(actor.org)), ...(hop.to.base ? [hop.to.base] : []), hop.link(this.selectIds(c))], order: [], extraData: [], count: false };
       }
     }
     if (!c) throw invalid('query', 'empty query');
