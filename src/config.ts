@@ -158,6 +158,8 @@ export const ConfigSchema = z.strictObject({
       lateness: Duration.default(0),
       maxGroupsPerRule: z.number().int().positive().default(100_000),
       maxEntriesPerGroup: z.number().int().positive().default(10_000),
+      /** Most time one event may spend in Sigma rule evaluation; rules left then are skipped for it and reported. */
+      budget: Duration.default(50),
     })
     .prefault({}),
   cases: z

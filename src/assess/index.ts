@@ -1,6 +1,6 @@
 import type { VigilConfig } from '../config.js';
 import type { Alert, Assessment, Reason, Severity, Verdict } from '../core/types.js';
-import { globToRegExp } from '../core/glob.js';
+import { compileGlob, type Glob } from '../core/glob.js';
 
 /** Unified intel risk of one observable, as the enrichment stage computes it. */
 export interface ObservableRisk {
@@ -36,10 +36,10 @@ export function rulePoints(alert: Pick<Alert, 'rule'>): { points: number; detail
 }
 
 export class Assessor {
-  private readonly assets: Array<{ re: RegExp; criticality: keyof AssessConfig['assetPoints']; pattern: string }>;
+  private readonly assets: Array<{ re: Glob; criticality: keyof AssessConfig['assetPoints']; pattern: string }>;
 
   constructor(private readonly cfg: AssessConfig) {
-    this.assets = cfg.assets.map((a) => ({ re: globToRegExp(a.pattern), criticality: a.criticality, pattern: a.pattern }));
+    this.assets = cfg.assets.map((a) => ({ re: compileGlob(a.pattern), criticality: a.criticality, pattern: a.pattern }));
   }
 
   criticalityOf(host: string): { criticality: keyof AssessConfig['assetPoints']; pattern: string } | undefined {

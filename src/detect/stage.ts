@@ -7,7 +7,7 @@ import { alertId } from '../core/ids.js';
 import type { NormalizedAlert } from '../sources/source.js';
 import { ObservableBag } from '../sources/observe.js';
 import { CorrelationEngine, type CorrelationMatch, type CorrelationSnapshot } from './correlation/engine.js';
-import { SigmaEngine } from './sigma/engine.js';
+import { SigmaEngine, type OverBudget } from './sigma/engine.js';
 import { eventTimestamp } from './sigma/io.js';
 import { loadPipelines } from './sigma/pipeline.js';
 import type { SigmaIssue, SigmaLevel, SigmaMatch } from './sigma/types.js';
@@ -22,6 +22,8 @@ export interface DetectOptions {
   maxGroupsPerRule?: number;
   maxEntriesPerGroup?: number;
   latenessMs?: number;
+  /** Per-event evaluation budget in ms (SigmaEngineOptions.budgetMs). */
+  budgetMs?: number;
 }
 
 /** Sigma levels on the `sigma` rule scale the assessor reads (1 informational … 5 critical). */
@@ -84,6 +86,14 @@ export interface DetectResult {
   alerts: NormalizedAlert[];
   detections: number;
   correlations: number;
+  /** The event ran out of evaluation time: some rules were not evaluated for it. */
+  overBudget?: OverBudget;
+}
+
+/** The issue text for an event that ran out of evaluation time. */
+export function overBudgetReason(o: OverBudget): string {
+  const list = o.skipped.slice(0, 5).join(', ') + (o.skipped.length > 5 ? `, … (${o.skipped.length - 5} more)` : '');
+  return `Sigma evaluation of this event went over its ${o.budgetMs} ms budget (detect.budget) after ${o.evaluated} rule(s); ${o.skipped.length} rule(s) were not evaluated: ${list}`;
 }
 
 /** Loaded rules plus the correlation state; one per process, fed every event in order. */
@@ -110,6 +120,7 @@ export class DetectionStage {
       latenessMs: d.lateness,
       maxGroupsPerRule: d.maxGroupsPerRule,
       maxEntriesPerGroup: d.maxEntriesPerGroup,
+      budgetMs: d.budget,
     });
   }
 
@@ -119,6 +130,7 @@ export class DetectionStage {
     const { engine, issues, correlations } = SigmaEngine.fromFiles(opts.rules, {
       ...(opts.placeholders && { placeholders: opts.placeholders }),
       ...(fieldMap && { fieldMap }),
+      ...(opts.budgetMs !== undefined && { budgetMs: opts.budgetMs }),
     });
     const corr = CorrelationEngine.fromDocuments(correlations, engine.rules, {
       ...(opts.maxGroupsPerRule !== undefined && { maxGroupsPerRule: opts.maxGroupsPerRule }),
@@ -141,7 +153,7 @@ export class DetectionStage {
     this.events++;
     const prepared = this.sigma.prepareEvent(event);
     const found = this.sigma.matchFields(prepared.fields, prepared.logsource);
-    const out: DetectResult = { alerts: [], detections: 0, correlations: 0 };
+    const out: DetectResult = { alerts: [], detections: 0, correlations: 0, ...(this.sigma.lastOverBudget && { overBudget: this.sigma.lastOverBudget }) };
     if (!found.length && !this.correlation.rules.length) return out;
     const time = eventTimestamp(event) ?? now;
     for (const m of found) {

@@ -1,6 +1,6 @@
 // Which channels a case notification goes to, and when: routes, quiet hours, digest and throttling.
 // Pure functions over plain facts, so every rule is tested without a store or a network.
-import { globToRegExp } from '../core/glob.js';
+import { compileGlob, type Glob } from '../core/glob.js';
 import { stableId } from '../core/ids.js';
 import { severityRank, type Severity } from '../core/types.js';
 import type { NotifySettings, RouteConfig } from './config.js';
@@ -34,7 +34,7 @@ export interface Route {
   events: ReadonlySet<CaseEvent> | undefined;
   /** Re-notify on updates at an already-notified severity (the route lists `updated`). */
   repeats: boolean;
-  hostPatterns: RegExp[] | undefined;
+  hostPatterns: Glob[] | undefined;
 }
 
 const DEFAULT_EVENTS: CaseEvent[] = ['opened', 'escalated'];
@@ -60,7 +60,7 @@ export function resolveRoutes(s: Pick<NotifySettings, 'routes' | 'minSeverity' |
       final: r.final,
       events,
       repeats: events.has('updated'),
-      hostPatterns: r.match.hosts?.map(globToRegExp),
+      hostPatterns: r.match.hosts?.map(compileGlob),
     };
   });
 }

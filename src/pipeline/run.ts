@@ -14,7 +14,7 @@ import { renderNotification, renderReportHtml, renderReportMarkdown, reportFileN
 import { expandInputs, readAlertFile, type InputRecord } from '../sources/reader.js';
 import { sourceFor } from '../sources/registry.js';
 import type { NormalizedAlert } from '../sources/source.js';
-import type { DetectionStage } from '../detect/stage.js';
+import { overBudgetReason, type DetectionStage } from '../detect/stage.js';
 import type { AuditRow, CaseUpsert, ObservableUpsert, Repo, StoredAlert } from '../store/repo.js';
 import { completeObservables, type TextExtractor } from './observables.js';
 
@@ -173,6 +173,8 @@ export function alertsOfItem(item: InputRecord | { file: string; line: number; a
     summary.detect.events++;
     summary.detect.detections += r.detections;
     summary.detect.correlations += r.correlations;
+    // The record still goes on; the rules it did not get to are named so the gap is visible.
+    if (r.overBudget) summary.issues.push({ file: item.file, line: item.line, field: 'detect', reason: overBudgetReason(r.overBudget) });
     summary.alerts.read += r.alerts.length;
     for (const n of r.alerts) out.push(completeObservables(n, d.extractText));
     if (!sourceFor(item.record)) return out;

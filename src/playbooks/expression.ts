@@ -2,6 +2,7 @@
 // and/or/not, `in`, `+`/`-` and a fixed set of functions. It is parsed by hand into a tree and
 // evaluated by walking it: there is no `eval`, no `Function`, no access to prototypes, no regular
 // expressions built from playbook text, and every evaluation is bounded in steps and sizes.
+import { globMatch } from '../core/glob.js';
 import { SEVERITIES } from '../core/types.js';
 
 const MAX_SOURCE = 2_000;
@@ -362,29 +363,8 @@ function list(v: unknown): unknown[] | undefined {
   return undefined;
 }
 
-/** Linear-time `*`/`?` wildcard match (case-insensitive): no regular expression is built from playbook text. */
-export function globMatch(text: string, pattern: string): boolean {
-  const s = text.toLowerCase();
-  const p = pattern.toLowerCase();
-  let i = 0;
-  let j = 0;
-  let star = -1;
-  let mark = 0;
-  while (i < s.length) {
-    if (j < p.length && (p[j] === '?' || p[j] === s[i])) {
-      i++;
-      j++;
-    } else if (j < p.length && p[j] === '*') {
-      star = j++;
-      mark = i;
-    } else if (star >= 0) {
-      j = star + 1;
-      i = ++mark;
-    } else return false;
-  }
-  while (j < p.length && p[j] === '*') j++;
-  return j === p.length;
-}
+// Wildcards are matched in linear time: no regular expression is built from playbook text.
+export { globMatch } from '../core/glob.js';
 
 type Fn = { min: number; max: number; doc: string; f: (args: unknown[]) => unknown };
 

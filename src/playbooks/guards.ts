@@ -1,5 +1,5 @@
 import ipaddr from 'ipaddr.js';
-import { globToRegExp } from '../core/glob.js';
+import { compileGlob } from '../core/glob.js';
 import { ipScope } from '../ioc/classify.js';
 import type { Guards } from './action.js';
 
@@ -30,7 +30,7 @@ export function createGuards(opts: { allowlistIps: string[]; allowlistHosts: str
     const text = entry.includes('/') ? entry : `${entry}/${ipaddr.parse(entry).kind() === 'ipv4' ? 32 : 128}`;
     ranges.push({ text: entry, range: ipaddr.parseCIDR(text) });
   }
-  const hosts = opts.allowlistHosts.map((p) => ({ p, re: globToRegExp(p) }));
+  const hosts = opts.allowlistHosts.map((p) => ({ p, re: compileGlob(p) }));
   return {
     ipRefusal(ip) {
       const bare = ip.split('/')[0]!;

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { VigilError } from '../../core/errors.js';
 import { CorrelationEngine, SigmaEngine, loadPipelines, formatSigmaIssue, parseEventStream, type SigmaIssue, type SigmaLoadResult } from '../../detect/index.js';
-import { DetectionStage } from '../../detect/stage.js';
+import { DetectionStage, overBudgetReason } from '../../detect/stage.js';
 import type { NormalizedAlert } from '../../sources/source.js';
 import { printJson, reportError, table, readInput } from '../output.js';
 
@@ -79,7 +79,11 @@ export function detectCommand(): Command {
           const { events: evs, errors } = parseEventStream(await readInput(file));
           for (const err of errors) process.stderr.write(`vigil: ${file}:${err.line}: ${err.reason}\n`);
           unreadable += errors.length;
-          for (const ev of evs) print(stage.detect(ev, Date.now()).alerts, `${file}#${stage.events}`);
+          for (const ev of evs) {
+            const r = stage.detect(ev, Date.now());
+            if (r.overBudget) process.stderr.write(`vigil: ${file}#${stage.events}: ${overBudgetReason(r.overBudget)}\n`);
+            print(r.alerts, `${file}#${stage.events}`);
+          }
         }
         // The input has ended: windows judged at their close are closed now.
         print(stage.close(Number.POSITIVE_INFINITY).alerts, 'end of input');

@@ -14,6 +14,22 @@ export interface SigmaEngineOptions extends CompileOptions {
    * Windows event exports, flat Windows JSON and Wazuh `data.win.*`; `false` uses events as given.
    */
   prepare?: ((event: Record<string, unknown>) => PreparedEvent) | false;
+  /**
+   * Most milliseconds one event may spend in rule evaluation; the rules not evaluated by then are
+   * skipped for that event and reported (`lastOverBudget`), so no rule can starve the server.
+   * Default DEFAULT_BUDGET_MS; Infinity turns the check off.
+   */
+  budgetMs?: number;
+}
+
+/** The default per-event evaluation budget: thousands of times what an event normally costs (~10 µs). */
+export const DEFAULT_BUDGET_MS = 50;
+
+/** An event that ran out of evaluation time: how many rules ran and which were skipped. */
+export interface OverBudget {
+  budgetMs: number;
+  evaluated: number;
+  skipped: string[];
 }
 
 /** A compiled detection rule. */
@@ -39,6 +55,8 @@ export interface SigmaEngineStats {
   /** Rule evaluations actually run (after logsource and index pre-filtering). */
   evaluated: number;
   matches: number;
+  /** Events that ran out of evaluation time (some of their candidate rules were skipped). */
+  overBudget: number;
 }
 
 interface Bucket {
@@ -59,7 +77,10 @@ export class SigmaEngine {
   private readonly byIdentity = new WeakMap<EventLogsource, Bucket>();
   private readonly prepare: ((event: Record<string, unknown>) => PreparedEvent) | undefined;
   private epoch = 0;
-  private readonly counters: SigmaEngineStats = { events: 0, evaluated: 0, matches: 0 };
+  private readonly counters: SigmaEngineStats = { events: 0, evaluated: 0, matches: 0, overBudget: 0 };
+  private readonly budgetMs: number;
+  /** Set by the last match call when the event ran out of evaluation time, else undefined. */
+  lastOverBudget: OverBudget | undefined;
 
   private constructor(
     readonly compiled: readonly CompiledRule[],
@@ -69,6 +90,7 @@ export class SigmaEngine {
     this.fields = fields;
     this.ctx = new EventContext(fields);
     this.prepare = opts.prepare === false ? undefined : (opts.prepare ?? prepareEvent);
+    this.budgetMs = opts.budgetMs ?? DEFAULT_BUDGET_MS;
   }
 
   /** Loads every `.yml`/`.yaml` under the given files and folders. Missing paths throw VigilError. */
@@ -169,12 +191,22 @@ export class SigmaEngine {
       else if (v !== undefined) for (const s of v) ac.scan(s, bucket.mark, epoch, cands);
     }
     if (cands.length > 1) cands.sort((a, b) => a - b);
-    this.counters.evaluated += cands.length;
     const out: SigmaMatch[] = [];
-    for (const i of cands) {
-      const r = bucket.rules[i]!;
+    this.lastOverBudget = undefined;
+    const start = performance.now();
+    for (let k = 0; k < cands.length; k++) {
+      const r = bucket.rules[cands[k]!]!;
       if (r.test(ctx)) out.push(r.meta);
+      if (k + 1 < cands.length && performance.now() - start > this.budgetMs) {
+        const skipped = cands.slice(k + 1).map((i) => bucket.rules[i]!.meta.id);
+        this.lastOverBudget = { budgetMs: this.budgetMs, evaluated: k + 1, skipped };
+        this.counters.overBudget++;
+        this.counters.evaluated += k + 1;
+        this.counters.matches += out.length;
+        return out;
+      }
     }
+    this.counters.evaluated += cands.length;
     this.counters.matches += out.length;
     return out;
   }

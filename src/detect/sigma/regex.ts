@@ -1,12 +1,22 @@
 // Running rule-supplied regular expressions against attacker-influenced event text. JavaScript's
-// engine backtracks, so the stance is: (1) patterns that are only literals and `.`/`.*` are turned
-// into the linear glob matcher; (2) patterns with nested unbounded quantifiers (`(a+)+`, `(.*)*`),
-// the classic exponential shape, are refused as unsupported; (3) every other pattern runs on at
-// most MAX_REGEX_INPUT characters of a field, which bounds the polynomial cases.
+// engine backtracks: `(a|aa)+$` or `(.*a){12}$` ran for a minute on a 200-character event and froze
+// the server. So: (1) patterns that are only literals and `.`/`.*` become the linear glob matcher;
+// (2) every other pattern runs on RE2JS, a port of RE2 whose matching time is linear in the input
+// (no backtracking; lookarounds and backreferences, which need it, are refused at load with the
+// reason); (3) a pattern whose compiled program is over MAX_PROGRAM steps is refused, and matching
+// sees at most MAX_REGEX_INPUT characters of a field, which together bound one test's work.
+import { RE2JS } from 're2js';
 import { ONE, STAR, compilePattern, type Pattern, type PatternPart, type StringTest } from './pattern.js';
 
 /** Longest slice of a field value a rule's regular expression is run on. */
 export const MAX_REGEX_INPUT = 8192;
+/** Longest pattern text accepted. */
+export const MAX_REGEX_SOURCE = 4096;
+/**
+ * Largest compiled program (RE2 instructions) accepted: matching costs up to program size × input
+ * length. SigmaHQ's largest is under 600; `(\w+\s*){1,500}` is about 3,500.
+ */
+export const MAX_PROGRAM = 2000;
 
 /** Thrown for a pattern this engine refuses or cannot compile. */
 export class RegexError extends Error {}
@@ -24,9 +34,11 @@ const LINE_BREAK = /[\n\r\u2028\u2029]/;
 
 /**
  * Compiles a Sigma `re` value with the sub-modifier flags (`i`, `m`, `s`). Leading inline flags
- * such as `(?i)` (PCRE style, common in SigmaHQ) are lifted into JavaScript flags.
+ * such as `(?i)` (PCRE style, common in SigmaHQ) are lifted into flags; RE2 understands inline
+ * flag groups anywhere else too.
  */
 export function compileRegex(source: string, flags: { i?: boolean; m?: boolean; s?: boolean }): CompiledRegex {
+  if (source.length > MAX_REGEX_SOURCE) throw new RegexError(`the pattern is ${source.length} characters long (limit ${MAX_REGEX_SOURCE})`);
   let src = source;
   const f = { i: !!flags.i, m: !!flags.m, s: !!flags.s };
   const inline = /^\(\?([ims]+)\)/.exec(src);
@@ -34,65 +46,71 @@ export function compileRegex(source: string, flags: { i?: boolean; m?: boolean; 
     for (const c of inline[1]!) f[c as 'i' | 'm' | 's'] = true;
     src = src.slice(inline[0].length);
   }
-  if (/\(\?[a-zA-Z-]+\)/.test(src)) throw new RegexError('inline flag groups inside the pattern are not supported');
-  checkNesting(src);
   const glob = f.m ? undefined : toGlob(src, f.i);
   if (glob) return { ...globTest(glob.pattern, glob.anchoredStart, glob.anchoredEnd, f.s), lowered: f.i, glob: glob.pattern };
-  let re: RegExp;
-  try {
-    re = new RegExp(src, `${f.i ? 'i' : ''}${f.m ? 'm' : ''}${f.s ? 's' : ''}`);
-  } catch (e) {
-    throw new RegexError(`invalid regular expression: ${(e as Error).message}`);
-  }
+  const re = compileLinear(toRe2Syntax(src), (f.i ? RE2JS.CASE_INSENSITIVE : 0) | (f.m ? RE2JS.MULTILINE : 0) | (f.s ? RE2JS.DOTALL : 0));
+  // A cheap check before the automaton: one of the literals every match contains must be there.
+  const needles = f.m || src.includes('\\Q') ? null : regexNeedles(src);
+  const pre = needles && needles.every((n) => n.length >= 2 && /^[\x20-\x7e]+$/.test(n)) ? needles : null;
   return {
     lowered: false,
-    test: (v) => re.test(v.length > MAX_REGEX_INPUT ? v.slice(0, MAX_REGEX_INPUT) : v),
+    test: (v) => {
+      const s = v.length > MAX_REGEX_INPUT ? v.slice(0, MAX_REGEX_INPUT) : v;
+      if (pre) {
+        const low = s.toLowerCase();
+        if (!pre.some((n) => low.includes(n))) return false;
+      }
+      return re.test(s);
+    },
   };
 }
 
-// Star height > 1 is what makes backtracking exponential; finding it needs only group structure.
-function checkNesting(src: string): void {
-  const stack: { unbounded: boolean }[] = [{ unbounded: false }];
-  let inClass = false;
+/**
+ * A pattern in RE2 syntax on the linear-time engine, or a RegexError saying why not. Used for
+ * Sigma `re` and for any other pattern a user supplies.
+ */
+export function compileLinear(src: string, flags = 0): { test(s: string): boolean } {
+  let re: RE2JS;
+  try {
+    re = RE2JS.compile(src, flags);
+  } catch (e) {
+    const msg = (e as Error).message.replace(/^error parsing regexp: /, '');
+    if (/unsupported Perl syntax: `\(\?[=!<]/.test(msg) || /invalid escape sequence: `\\[1-9]/.test(msg)) {
+      throw new RegexError(`${msg}: lookarounds and backreferences need a backtracking engine, which event text could stall; rewrite the pattern without them (RE2 syntax)`);
+    }
+    throw new RegexError(`invalid regular expression: ${msg}`);
+  }
+  const size = programSize(re);
+  if (size > MAX_PROGRAM) throw new RegexError(`the pattern compiles to ${size} steps (limit ${MAX_PROGRAM}): large counted repeats such as {1,500} multiply the work per character; simplify it`);
+  return re;
+}
+
+// RE2JS keeps its program out of its typed surface; the version is pinned, and a test checks the limit bites.
+function programSize(re: RE2JS): number {
+  const prog = (re as unknown as { re2Input?: { prog?: { inst?: unknown[] } } }).re2Input?.prog?.inst;
+  return Array.isArray(prog) ? prog.length : 0;
+}
+
+// JavaScript's `\uXXXX` is RE2's `\x{XXXX}`; everything else Sigma rules use is common syntax.
+function toRe2Syntax(src: string): string {
+  if (!src.includes('\\u')) return src;
+  let out = '';
   for (let i = 0; i < src.length; i++) {
     const c = src[i]!;
     if (c === '\\') {
+      const m = /^u([0-9a-fA-F]{4})/.exec(src.slice(i + 1, i + 6));
+      if (m) {
+        out += `\\x{${m[1]}}`;
+        i += 5;
+        continue;
+      }
+      out += c + (src[i + 1] ?? '');
       i++;
       continue;
     }
-    if (inClass) {
-      if (c === ']') inClass = false;
-      continue;
-    }
-    if (c === '[') {
-      inClass = true;
-      continue;
-    }
-    if (c === '(') {
-      stack.push({ unbounded: false });
-      continue;
-    }
-    const q = quantifierAt(src, i);
-    if (c === ')') {
-      const inner = stack.pop();
-      if (!inner || stack.length === 0) throw new RegexError('unbalanced parentheses');
-      const after = quantifierAt(src, i + 1);
-      // A bounded repeat of such a group (`(\s*\d,){2}`) stays polynomial, so only unbounded ones are refused.
-      if (after && after.unbounded && inner.unbounded) {
-        throw new RegexError(
-          'nested unbounded quantifiers (e.g. "(a+)+") can take exponential time; refused to protect the engine',
-        );
-      }
-      if (inner.unbounded || (after && after.unbounded)) stack[stack.length - 1]!.unbounded = true;
-      if (after) i += after.length;
-      continue;
-    }
-    if (q) {
-      if (q.unbounded) stack[stack.length - 1]!.unbounded = true;
-      i += q.length - 1;
-    }
+    out += c;
   }
-  if (stack.length !== 1) throw new RegexError('unbalanced parentheses');
+  return out;
 }
 
 function quantifierAt(src: string, i: number): { unbounded: boolean; length: number } | undefined {
@@ -237,7 +255,9 @@ function longestRequiredRun(src: string): string {
     let end = i + 1;
     if (c === '\\') {
       const n = src[i + 1];
-      end = i + 2;
+      // Escapes with a body (\u0041, \x41, \x{41}, \p{L}) are one atom: their digits are not literals.
+      const body = /^(?:u[0-9a-fA-F]{4}|x\{[0-9a-fA-F]+\}|x[0-9a-fA-F]{2}|[pP]\{[^}]*\}|[pP][A-Za-z])/.exec(src.slice(i + 1));
+      end = i + 1 + (body ? body[0].length : 1);
       if (n !== undefined && !/[0-9A-Za-z]/.test(n)) atom = n;
     } else if (c === '[') {
       let j = i + 1;
