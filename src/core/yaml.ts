@@ -34,5 +34,11 @@ export function parseYaml(source: string): { doc: Document; value: unknown; erro
     const line = e.linePos?.[0]?.line ?? (e.pos ? source.slice(0, e.pos[0]).split('\n').length : 1);
     return { doc, value: undefined, error: { message: e.message.split('\n')[0]!, line } };
   }
-  return { doc, value: doc.toJS({ maxAliasCount: 100 }) as unknown };
+  try {
+    return { doc, value: doc.toJS({ maxAliasCount: 100 }) as unknown };
+  } catch (e) {
+    // An alias bomb (the yaml package refuses past 100 aliases) or nesting that exhausts the stack.
+    const message = e instanceof RangeError ? 'the document is nested too deeply' : `${(e as Error).message} (at most 100 aliases are expanded)`;
+    return { doc, value: undefined, error: { message, line: 1 } };
+  }
 }

@@ -166,9 +166,15 @@ function anyOf(items: Compiled[]): Compiled {
 
 function unionNeeds(needs: Need[]): Need {
   const out: Needle[] = [];
+  const seen = new Set<string>();
   for (const n of needs) {
     if (n === null) return null;
-    for (const x of n) if (!out.some((y) => y.slot === x.slot && y.text === x.text)) out.push(x);
+    for (const x of n) {
+      const k = `${x.slot}\u0000${x.text}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      out.push(x);
+    }
   }
   return out;
 }
@@ -480,7 +486,11 @@ function onText(slot: number, view: View, t: StringTest): Test {
 // OR over a value's alternatives. Exact values share one Set lookup; the rest run in order.
 function textAlternatives(slot: number, pats: { p: Pattern; view: View }[]): Compiled {
   const byView = new Map<View, Pattern[]>();
-  for (const { p, view } of pats) byView.set(view, [...(byView.get(view) ?? []), p]);
+  for (const { p, view } of pats) {
+    const list = byView.get(view);
+    if (list) list.push(p);
+    else byView.set(view, [p]);
+  }
   const tests: Test[] = [];
   for (const [view, ps] of byView) {
     const exact = new Set<string>();
@@ -528,6 +538,8 @@ function textAlternatives(slot: number, pats: { p: Pattern; view: View }[]): Com
   let need: Need = null;
   if (slot >= 0) {
     need = [];
+    // A Set, not a scan of `need`: value lists run to 100,000 entries and must compile in linear time.
+    const seen = new Set<string>();
     for (const { p, view } of pats) {
       const lit = longestLiteral(p);
       // A case-sensitive non-ASCII literal may lower-case differently in context, so skip it.
@@ -536,7 +548,10 @@ function textAlternatives(slot: number, pats: { p: Pattern; view: View }[]): Com
         break;
       }
       const text = viewOf(lit, View.LowerDash);
-      if (!need.some((n) => n.text === text)) need.push({ slot, text });
+      if (!seen.has(text)) {
+        seen.add(text);
+        need.push({ slot, text });
+      }
     }
   }
   return { test, need };

@@ -22,6 +22,11 @@ export class ConditionError extends Error {
 
 type Tok = { v: string; at: number };
 
+/** Deepest nesting of parentheses and `not` a condition may have: real rules use a handful. */
+export const MAX_CONDITION_DEPTH = 64;
+/** Longest condition text accepted. */
+export const MAX_CONDITION_LENGTH = 16_384;
+
 function tokenize(src: string): Tok[] {
   const out: Tok[] = [];
   let i = 0;
@@ -51,8 +56,14 @@ function tokenize(src: string): Tok[] {
 
 /** Parses one condition string. Throws `ConditionError` with the offending position. */
 export function parseCondition(src: string): CondAst {
+  if (src.length > MAX_CONDITION_LENGTH) throw new ConditionError(`the condition is ${src.length} characters long (limit ${MAX_CONDITION_LENGTH})`);
   const toks = tokenize(src);
   let p = 0;
+  // The parser recurses per level: a bound keeps a hostile rule from exhausting the stack.
+  let depth = 0;
+  const deeper = (): void => {
+    if (++depth > MAX_CONDITION_DEPTH) fail(`nested more than ${MAX_CONDITION_DEPTH} levels deep (parentheses and not)`);
+  };
   const peek = (): string | undefined => toks[p]?.v.toLowerCase();
   const fail = (msg: string): never => {
     const t = toks[p];
@@ -78,7 +89,10 @@ export function parseCondition(src: string): CondAst {
   const parseNot = (): CondAst => {
     if (peek() === 'not') {
       p++;
-      return { t: 'not', a: parseNot() };
+      deeper();
+      const a = parseNot();
+      depth--;
+      return { t: 'not', a };
     }
     return parsePrimary();
   };
@@ -88,7 +102,9 @@ export function parseCondition(src: string): CondAst {
     const v = t.v.toLowerCase();
     if (v === '(') {
       p++;
+      deeper();
       const e = parseOr();
+      depth--;
       if (peek() !== ')') fail('expected ")"');
       p++;
       return e;

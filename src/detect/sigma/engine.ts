@@ -111,42 +111,65 @@ export class SigmaEngine {
     const correlations: RuleDocument[] = [];
     const seen = new Map<string, string>();
     for (const src of sources) {
-      const docs = splitDocuments(src, issues);
-      docs.forEach((doc) => {
-        if (doc.kind === 'correlation') {
-          correlations.push(doc);
-          return;
-        }
-        if (doc.kind === 'filter') {
-          issues.push({ kind: 'unsupported', file: doc.file, line: doc.line, reason: 'Sigma filter documents are not supported yet' });
-          return;
-        }
-        const meta = ruleMeta(doc, issues);
-        if (!meta) return;
-        try {
-          const c = compileDetection(doc.body['detection'] as Record<string, unknown>, fields, opts);
-          const dup = seen.get(meta.id);
-          if (dup) {
-            issues.push({ kind: 'invalid', file: doc.file, line: doc.line, field: 'id', reason: `duplicate rule id ${meta.id} (also in ${dup})`, ruleId: meta.id, title: meta.title });
-            return;
-          }
-          seen.set(meta.id, `${doc.file}:${doc.line}`);
-          compiled.push({ meta, test: c.test, need: c.need });
-        } catch (e) {
-          if (!(e instanceof RuleCompileError)) throw e;
-          issues.push({
-            kind: e.kind,
-            file: doc.file,
-            line: e.field ? doc.lineOf(fieldPath(e.field)) : doc.line,
-            ...(e.field ? { field: e.field } : {}),
-            reason: e.message,
-            ...(typeof doc.body['id'] === 'string' ? { ruleId: meta.id } : {}),
-            title: meta.title,
-          });
-        }
-      });
+      const mark = { issues: issues.length, compiled: compiled.length, correlations: correlations.length };
+      try {
+        SigmaEngine.loadSource(src, opts, fields, issues, compiled, correlations, seen);
+      } catch (e) {
+        // Whatever a hostile file does to the parser (a stack overflow, an allocation failure), it
+        // costs that file only: its partial results are dropped and the rest of the folder loads.
+        if (!(e instanceof Error)) throw e;
+        issues.length = mark.issues;
+        for (const c of compiled.splice(mark.compiled)) if (seen.get(c.meta.id)?.startsWith(`${src.file}:`)) seen.delete(c.meta.id);
+        correlations.length = mark.correlations;
+        issues.push({ kind: 'invalid', file: src.file, line: 1, reason: `the file could not be loaded: ${e instanceof RangeError ? 'it is nested too deeply or too large' : e.message}` });
+      }
     }
     return { engine: new SigmaEngine(compiled, fields, opts), issues, correlations };
+  }
+
+  private static loadSource(
+    src: RuleSource,
+    opts: SigmaEngineOptions,
+    fields: FieldTable,
+    issues: SigmaIssue[],
+    compiled: CompiledRule[],
+    correlations: RuleDocument[],
+    seen: Map<string, string>,
+  ): void {
+    const docs = splitDocuments(src, issues);
+    docs.forEach((doc) => {
+      if (doc.kind === 'correlation') {
+        correlations.push(doc);
+        return;
+      }
+      if (doc.kind === 'filter') {
+        issues.push({ kind: 'unsupported', file: doc.file, line: doc.line, reason: 'Sigma filter documents are not supported yet' });
+        return;
+      }
+      const meta = ruleMeta(doc, issues);
+      if (!meta) return;
+      try {
+        const c = compileDetection(doc.body['detection'] as Record<string, unknown>, fields, opts);
+        const dup = seen.get(meta.id);
+        if (dup) {
+          issues.push({ kind: 'invalid', file: doc.file, line: doc.line, field: 'id', reason: `duplicate rule id ${meta.id} (also in ${dup})`, ruleId: meta.id, title: meta.title });
+          return;
+        }
+        seen.set(meta.id, `${doc.file}:${doc.line}`);
+        compiled.push({ meta, test: c.test, need: c.need });
+      } catch (e) {
+        if (!(e instanceof RuleCompileError)) throw e;
+        issues.push({
+          kind: e.kind,
+          file: doc.file,
+          line: e.field ? doc.lineOf(fieldPath(e.field)) : doc.line,
+          ...(e.field ? { field: e.field } : {}),
+          reason: e.message,
+          ...(typeof doc.body['id'] === 'string' ? { ruleId: meta.id } : {}),
+          title: meta.title,
+        });
+      }
+    });
   }
 
   /** Metadata of every loaded rule, in load order. */

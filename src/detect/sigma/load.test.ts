@@ -158,3 +158,45 @@ describe('logsource scoping', () => {
     expect(ids({ Image: 'C:\\x.exe' })).toEqual(['a', 'b', 'c']);
   });
 });
+
+describe('hostile rule files cost only themselves', () => {
+  const rule = (detection: string, title = 'hostile') => `title: ${title}\nlogsource:\n    product: windows\ndetection:\n${detection}`;
+  const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefghi'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n');
+
+  it('reports an alias bomb, a 20,000-deep condition, deep YAML and an oversized file with file:line, and loads the rest of the folder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-bombs-'));
+    writeFileSync(join(dir, 'a-alias.yml'), `${bomb}\n${rule('    sel:\n        A: *i\n    condition: sel\n')}`);
+    writeFileSync(join(dir, 'b-deep-condition.yml'), rule(`    sel:\n        A: 1\n    condition: ${'('.repeat(20_000)}sel${')'.repeat(20_000)}\n`));
+    writeFileSync(join(dir, 'c-nested-not.yml'), rule(`    sel:\n        A: 1\n    condition: ${'not ('.repeat(100)}sel${')'.repeat(100)}\n`));
+    writeFileSync(join(dir, 'd-deep-yaml.yml'), rule(`    sel:\n        A: ${'['.repeat(20_000)}1${']'.repeat(20_000)}\n    condition: sel\n`));
+    writeFileSync(join(dir, 'e-huge.yml'), `# ${'x'.repeat(9 * 1024 * 1024)}\n${GOOD}`);
+    writeFileSync(join(dir, 'f-good.yml'), GOOD);
+    const { engine, issues } = SigmaEngine.fromFiles(dir);
+    expect(engine.rules.map((r) => r.title)).toEqual(['Whoami Execution']);
+    const shown = issues.map((i) => `${i.file.slice(dir.length + 1)}:${i.line} ${i.reason}`);
+    expect(shown).toEqual([
+      expect.stringMatching(/^a-alias\.yml:1 YAML: Excessive alias count .*at most 100 aliases/),
+      'b-deep-condition.yml:7 the condition is 40003 characters long (limit 16384)',
+      expect.stringMatching(/^c-nested-not\.yml:7 nested more than 64 levels deep/),
+      expect.stringMatching(/^d-deep-yaml\.yml:\d+ /),
+      expect.stringMatching(/^e-huge\.yml:1 the file is \d+ bytes \(limit 8388608\); split it$/),
+    ]);
+  });
+
+  it('compiles a contains list of 100,000 values in linear time and matches the last one', () => {
+    const values = (n: number) => Array.from({ length: n }, (_, i) => `            - 'tool${i}-${(i * 7919) % 100_003}'`).join('\n');
+    const time = (n: number) => {
+      const t = performance.now();
+      const { engine, issues } = SigmaEngine.fromYaml(rule(`    sel:\n        CommandLine|contains:\n${values(n)}\n    condition: sel\n`, `list ${n}`), 'list.yml', { prepare: false });
+      const ms = performance.now() - t;
+      expect(issues).toEqual([]);
+      expect(engine.match({ CommandLine: `run tool${n - 1}-${((n - 1) * 7919) % 100_003} now` }, { product: 'windows' }).map((m) => m.title)).toEqual([`list ${n}`]);
+      return ms;
+    };
+    const small = time(10_000);
+    const big = time(100_000);
+    // Quadratic compilation took 30 s for 40,000 values and did not finish 100,000 in 120 s.
+    expect(big).toBeLessThan(30_000);
+    expect(big / small).toBeLessThan(40);
+  }, 90_000);
+});

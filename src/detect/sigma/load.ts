@@ -23,7 +23,14 @@ export interface RuleDocument {
 export interface RuleSource {
   file: string;
   text: string;
+  /** Why the file was not read (too large): reported as an issue of the file, the others still load. */
+  refused?: string;
 }
+
+/** Largest rule file read: a 100,000-value list is about 4 MB. */
+export const MAX_RULE_FILE_BYTES = 8 * 1024 * 1024;
+/** Most YAML aliases expanded per document: more is how an alias bomb grows a small file into gigabytes. */
+export const MAX_ALIASES = 100;
 
 const str = z.string();
 const strList = z.array(z.string());
@@ -77,7 +84,9 @@ export function readRuleSources(paths: string | readonly string[]): RuleSource[]
       return;
     }
     const ext = extname(p).toLowerCase();
-    if (top || ext === '.yml' || ext === '.yaml') out.push({ file: p, text: readFileSync(p, 'utf8') });
+    if (!top && ext !== '.yml' && ext !== '.yaml') return;
+    if (st.size > MAX_RULE_FILE_BYTES) out.push({ file: p, text: '', refused: `the file is ${st.size} bytes (limit ${MAX_RULE_FILE_BYTES}); split it` });
+    else out.push({ file: p, text: readFileSync(p, 'utf8') });
   };
   for (const p of typeof paths === 'string' ? [paths] : paths) visit(p, true);
   return out;
@@ -102,6 +111,14 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * document merged over it. YAML errors become issues; other documents still load.
  */
 export function splitDocuments(src: RuleSource, issues: SigmaIssue[]): RuleDocument[] {
+  if (src.refused) {
+    issues.push({ kind: 'invalid', file: src.file, line: 1, reason: src.refused });
+    return [];
+  }
+  if (src.text.length > MAX_RULE_FILE_BYTES) {
+    issues.push({ kind: 'invalid', file: src.file, line: 1, reason: `the rule text is ${src.text.length} characters (limit ${MAX_RULE_FILE_BYTES})` });
+    return [];
+  }
   const lc = new LineCounter();
   const docs = parseAllDocuments(src.text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
   const list: Document.Parsed[] = Array.isArray(docs) ? docs : [];
@@ -116,13 +133,28 @@ export function splitDocuments(src: RuleSource, issues: SigmaIssue[]): RuleDocum
   for (const doc of list) {
     const startLine = lineAt(doc.contents?.range?.[0] ?? doc.range?.[0]);
     if (doc.errors.length) {
+      // A broken file can hold thousands of errors (one per level of a deep nest): each distinct one once, ten at most.
+      const shown = new Set<string>();
       for (const e of doc.errors) {
-        issues.push({ kind: 'invalid', file: src.file, line: lineAt(e.pos[0]), reason: `YAML: ${e.message.split('\n')[0]}` });
+        const issue = { kind: 'invalid' as const, file: src.file, line: lineAt(e.pos[0]), reason: `YAML: ${e.message.split('\n')[0]}` };
+        const key = `${issue.line} ${issue.reason}`;
+        if (shown.has(key)) continue;
+        shown.add(key);
+        if (shown.size > 10) break;
+        issues.push(issue);
       }
       continue;
     }
     if (doc.contents === null) continue;
-    const js: unknown = doc.toJS({ maxAliasCount: 100 });
+    let js: unknown;
+    try {
+      js = doc.toJS({ maxAliasCount: MAX_ALIASES });
+    } catch (e) {
+      // An alias bomb (ReferenceError from the yaml package) or nesting deep enough to exhaust the stack.
+      const why = e instanceof RangeError ? 'the document is nested too deeply' : `YAML: ${(e as Error).message} (at most ${MAX_ALIASES} aliases are expanded)`;
+      issues.push({ kind: 'invalid', file: src.file, line: startLine, reason: why });
+      continue;
+    }
     if (!isPlainObject(js)) {
       issues.push({ kind: 'invalid', file: src.file, line: startLine, reason: 'a rule document must be a YAML map' });
       continue;
