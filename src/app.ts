@@ -93,7 +93,7 @@ export class App {
 
   /** Imports changed feed files from config and rebuilds the in-memory index and the intel engine. */
   async reloadFeeds(opts: { force?: boolean } = {}): Promise<FeedImportResult[]> {
-    const results = await importFeeds(this.repo, this.clock, this.config.feeds, opts);
+    const results = await importFeeds(this.repo, this.clock, this.config.feeds, { ...opts, limits: this.config.feedLimits });
     this.startup.feeds = results;
     for (const r of results) {
       if (r.status === 'failed') this.log.warn({ file: r.file }, `feed not imported: ${r.error}`);

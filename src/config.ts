@@ -67,6 +67,19 @@ export const ConfigSchema = z.strictObject({
       snapshotEvery: Duration.default(10_000),
     })
     .prefault({}),
+  /** Sanity limits every feed import applies (src/intel/feed-sanity.ts, docs/feeds.md). */
+  feedLimits: z
+    .strictObject({
+      /** Shortest IPv4 prefix a feed entry may have: shorter ranges are quarantined. */
+      minPrefixV4: z.number().int().min(0).max(32).default(8),
+      /** Shortest IPv6 prefix a feed entry may have. */
+      minPrefixV6: z.number().int().min(0).max(128).default(16),
+      /** Accept private, loopback, link-local, multicast and other non-public ranges in feeds. */
+      allowPrivate: z.boolean().default(false),
+      /** A feed more than this many times larger or smaller than its last good copy is refused whole (sizes counted from 100). */
+      maxSizeRatio: z.number().min(1).default(10),
+    })
+    .prefault({}),
   server: z
     .strictObject({
       host: z.string().default('127.0.0.1'),

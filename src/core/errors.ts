@@ -8,6 +8,8 @@ export type VigilErrorCode =
   | 'VIGIL_INPUT_NOT_FOUND'
   | 'VIGIL_FEED_PARSE'
   | 'VIGIL_FEED_UNKNOWN_FORMAT'
+  /** A feed failed its sanity limits as a whole (its size jumped); the last good copy is kept. */
+  | 'VIGIL_FEED_REFUSED'
   | 'VIGIL_STORE_LOCKED'
   | 'VIGIL_STORE_FAILED'
   | 'VIGIL_PLAYBOOK_INVALID'

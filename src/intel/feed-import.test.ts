@@ -111,3 +111,36 @@ describe('feed import from a URL', () => {
     expect(missing!.error).toBe(`${srv.url}/nope: HTTP 404 Not Found`);
   });
 });
+
+describe('feed import: sanity limits', () => {
+  it('quarantines 0.0.0.0/0, ::/0, 10/8 and 127/8 from a lying DROP list, reports each with its line, and public addresses stay clean', async () => {
+    const f = join(dir, 'drop-lie.txt');
+    writeFileSync(f, '; Spamhaus DROP List 2026/11/18\n0.0.0.0/0 ; SBL1\n::/0 ; SBL2\n10.0.0.0/8 ; SBL3\n127.0.0.0/8 ; SBL4\n5.134.128.0/19 ; SBL270738\n');
+    const [r] = await importFeeds(repo, clock, [{ path: f, format: 'spamhaus-drop' }]);
+    expect(r).toMatchObject({ status: 'imported', indicators: 1, quarantined: 4 });
+    expect(r!.issues.map((i) => `${i.line} ${i.reason}`)).toEqual([
+      '2 0.0.0.0/0 covers 100% of the IPv4 address space (shorter than /8, feedLimits.minPrefixV4): quarantined',
+      '3 ::/0 covers 100% of the IPv6 address space (shorter than /16, feedLimits.minPrefixV6): quarantined',
+      expect.stringMatching(/^4 10\.0\.0\.0\/8 is in a private range \(10\.0\.0\.0\/8\)/),
+      expect.stringMatching(/^5 127\.0\.0\.0\/8 is in a loopback range/),
+    ]);
+    const idx = await index();
+    expect(idx.lookup('ipv4', '8.8.8.8')).toEqual([]);
+    expect(idx.lookup('ipv6', '2606:4700::1111')).toEqual([]);
+    expect(idx.lookup('ipv4', '5.134.130.1')).toHaveLength(1);
+  });
+
+  it('refuses a feed whose size jumps past the ratio of its last good copy and keeps that copy; --force takes it', async () => {
+    const f = join(dir, 'jumpy.txt');
+    const ips = (n: number, base: number) => Array.from({ length: n }, (_, i) => `45.${base}.${Math.floor(i / 250)}.${(i % 250) + 1}`).join('\n');
+    writeFileSync(f, ips(150, 60));
+    expect((await importFeeds(repo, clock, [{ path: f, format: 'plain', name: 'Jumpy' }]))[0]).toMatchObject({ status: 'imported', indicators: 150 });
+    writeFileSync(f, ips(2000, 61));
+    const [jump] = await importFeeds(repo, clock, [{ path: f, format: 'plain', name: 'Jumpy' }]);
+    expect(jump).toMatchObject({ status: 'failed', error: expect.stringMatching(/^the feed went from 150 to 2000 entries, more than 10× either way/) });
+    const idx = await index();
+    expect(idx.lookup('ipv4', '45.60.0.1')).toHaveLength(1);
+    expect(idx.lookup('ipv4', '45.61.0.1')).toEqual([]);
+    expect((await importFeeds(repo, clock, [{ path: f, format: 'plain', name: 'Jumpy' }], { force: true }))[0]).toMatchObject({ status: 'imported', indicators: 2000 });
+  });
+});

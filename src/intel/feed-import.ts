@@ -5,6 +5,7 @@ import { VigilError, type InputIssue } from '../core/errors.js';
 import { contentHash, stableId } from '../core/ids.js';
 import type { Repo } from '../store/repo.js';
 import { downloadFeed, isFeedUrl, type DownloadOptions } from './feed-download.js';
+import { checkFeed, DEFAULT_FEED_LIMITS, type FeedLimits } from './feed-sanity.js';
 import { saveFeed } from './feed-store.js';
 import { detectFormat, getFormat, FEED_FORMATS } from './feeds/registry.js';
 
@@ -18,8 +19,11 @@ export interface FeedImportResult {
   /** `imported`, `unchanged` (same content as last time), or `failed`. */
   status: 'imported' | 'unchanged' | 'failed';
   indicators: number;
+  /** Lines that could not be used, and entries quarantined by the sanity limits (feed-sanity.ts). */
   issues: InputIssue[];
   unsupported: InputIssue[];
+  /** Entries left out by the sanity limits: too wide a range, a private or reserved one. */
+  quarantined?: number;
   /** Indicators the feed listed before and no longer does: expired by this import. */
   expired?: number;
   error?: string;
@@ -38,8 +42,10 @@ async function filesOf(path: string): Promise<string[]> {
 }
 
 export interface ImportOptions {
-  /** Import even when the content is unchanged. */
+  /** Import even when the content is unchanged, or its size jumped past feedLimits.maxSizeRatio. */
   force?: boolean;
+  /** Sanity limits (config `feedLimits`); the defaults apply when not given. */
+  limits?: FeedLimits;
   /** Accept http(s) URLs as feed paths: only for feeds named on the command line, never from config. */
   allowUrls?: boolean;
   /** Largest feed accepted (default MAX_FEED_BYTES). */
@@ -105,6 +111,10 @@ export async function importFeeds(
           continue;
         }
         const parsed = format.parse(text, { file });
+        const sane = checkFeed(file, parsed.indicators, previous?.indicatorCount, opts.limits ?? DEFAULT_FEED_LIMITS);
+        if (sane.refused && !opts.force) throw new VigilError('VIGIL_FEED_REFUSED', sane.refused, { file });
+        parsed.indicators = sane.kept;
+        parsed.issues = [...parsed.issues, ...sane.quarantined];
         const now = clock.now();
         const { expired } = await saveFeed(
           repo.db,
@@ -122,7 +132,7 @@ export async function importFeeds(
           parsed.indicators,
           now,
         );
-        results.push({ ...base, status: 'imported', indicators: parsed.indicators.length, issues: parsed.issues, unsupported: parsed.unsupported ?? [], ...(expired > 0 && { expired }) });
+        results.push({ ...base, status: 'imported', indicators: parsed.indicators.length, issues: parsed.issues, unsupported: parsed.unsupported ?? [], ...(expired > 0 && { expired }), ...(sane.quarantined.length > 0 && { quarantined: sane.quarantined.length }) });
       } catch (e) {
         results.push({ ...base, error: e instanceof VigilError ? e.message : `cannot read: ${(e as Error).message}` });
       }

@@ -294,7 +294,7 @@ export function registerIocs(server: FastifyInstance, app: App): void {
       const ttlDays = ttlText ? Number(ttlText) : undefined;
       if (ttlDays !== undefined && (!Number.isInteger(ttlDays) || ttlDays < 1 || ttlDays > 3650)) throw new VigilError('VIGIL_INPUT_INVALID', 'ttlDays must be a whole number of days from 1 to 3650', { field: 'ttlDays' });
       const name = fields['name']?.trim().slice(0, 200) || undefined;
-      const [r] = await importFeeds(app.repo, app.clock, [{ path: saved.path, format, ...(name && { name }), ...(ttlDays && { ttlDays }) }]);
+      const [r] = await importFeeds(app.repo, app.clock, [{ path: saved.path, format, ...(name && { name }), ...(ttlDays && { ttlDays }) }], { limits: app.config.feedLimits });
       if (!r) throw new VigilError('VIGIL_INTERNAL', 'the import returned nothing');
       if (r.status === 'imported') await app.rebuildIndex();
       const body = {

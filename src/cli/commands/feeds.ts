@@ -29,7 +29,7 @@ export function feedsCommand(): Command {
     .option('-f, --format <id>', `auto | ${FEED_FORMATS.map((f) => f.id).join(' | ')}`, 'auto')
     .option('-n, --name <name>', 'feed name used in evidence lines (default: the format label and file name)')
     .option('--ttl <days>', 'days the indicators stay valid unless the feed is imported again', ttlDays)
-    .option('--force', 'import even when the content is unchanged')
+    .option('--force', 'import even when the content is unchanged, or its size jumped past feedLimits.maxSizeRatio')
     .option('-c, --config <file>', 'config file')
     .option('--json', 'print JSON')
     .addHelpText('after', '\nURLs are downloaded only when named here (never from config), up to 512 MiB; a redirect to a private,\nloopback or link-local address is refused.')
@@ -39,7 +39,7 @@ export function feedsCommand(): Command {
         const [{ App }, { importFeeds }] = await Promise.all([import('../../app.js'), import('../../intel/feed-import.js')]);
         app = await App.build(loadConfig(opts.config ? { file: opts.config } : {}).config, { purpose: 'vigil feeds import', log: createLogger({ level: 'error' }) });
         if (paths.some((p) => /^https?:\/\//i.test(p)) && !opts.json) process.stderr.write('downloading…\n');
-        const results = await importFeeds(app.repo, app.clock, paths.map((p) => ({ path: p, format: opts.format, name: opts.name, ttlDays: opts.ttl })), { force: opts.force, allowUrls: true });
+        const results = await importFeeds(app.repo, app.clock, paths.map((p) => ({ path: p, format: opts.format, name: opts.name, ttlDays: opts.ttl })), { force: opts.force, allowUrls: true, limits: app.config.feedLimits });
         if (opts.json) printJson({ results });
         else {
           process.stdout.write(
