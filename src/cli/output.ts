@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { VigilError } from '../core/errors.js';
+import { neutralize } from '../core/text.js';
 
 /** A path as the user would type it: relative to the working directory when it lies inside it. */
 export function rel(p: string): string {
@@ -8,8 +9,19 @@ export function rel(p: string): string {
   return r && !r.startsWith('..') ? r : p;
 }
 
-/** Column-aligned rows for the terminal. */
-export function table(rows: string[][], indent = '  '): string {
+export { neutralize };
+
+/**
+ * Text for the terminal from untrusted sources (e-mail headers, rejected input, rule titles): terminal
+ * escapes, other control characters and bidi overrides are shown as `\u001B`, `\u202E`; newlines stay.
+ */
+export function safe(text: unknown): string {
+  return neutralize(text);
+}
+
+/** Column-aligned rows for the terminal; every cell is neutralized and kept on one line. */
+export function table(input: string[][], indent = '  '): string {
+  const rows = input.map((r) => r.map((c) => neutralize(c, { line: true })));
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
   return rows.map((r) => indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
@@ -24,9 +36,9 @@ export function reportError(e: unknown, json = false): number {
   if (json) {
     process.stdout.write(`${JSON.stringify({ error: e instanceof VigilError ? e.toJSON() : { code: 'VIGIL_INTERNAL', message: (e as Error).message } })}\n`);
   } else if (e instanceof VigilError) {
-    process.stderr.write(`vigil: ${e.toString()}${e.field && !e.message.includes(e.field) ? ` (field ${e.field})` : ''}\n`);
+    process.stderr.write(`vigil: ${safe(e.toString())}${e.field && !e.message.includes(e.field) ? ` (field ${safe(e.field)})` : ''}\n`);
   } else {
-    process.stderr.write(`vigil: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
+    process.stderr.write(`vigil: unexpected error: ${safe((e as Error).stack ?? String(e))}\n`);
   }
   return 1;
 }

@@ -1,4 +1,5 @@
 import { Eta } from 'eta/core';
+import { escapeMarkup } from '../core/text.js';
 import { IOC_TYPES } from '../ioc/index.js';
 import { PHISH_CSS, PHISH_HTML_TEMPLATE } from './templates/phish-html.js';
 import type { MailboxInfo, PhishReport } from './types.js';
@@ -9,7 +10,7 @@ let engine: Eta | undefined;
 function getEngine(): Eta {
   if (engine) return engine;
   // Same settings as the incident reports: every <%= %> escaped, no file loading (eta/core).
-  const eta = new Eta({ autoEscape: true, useWith: false, varName: 'it', cache: true, autoTrim: [false, 'nl'] });
+  const eta = new Eta({ autoEscape: true, escapeFunction: escapeMarkup, useWith: false, varName: 'it', cache: true, autoTrim: [false, 'nl'] });
   eta.loadTemplate(TEMPLATE, PHISH_HTML_TEMPLATE);
   engine = eta;
   return eta;

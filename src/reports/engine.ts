@@ -1,4 +1,5 @@
 import { Eta } from 'eta/core';
+import { escapeMarkup } from '../core/text.js';
 import { NOTIFICATION_HTML_TEMPLATE } from './templates/notification-html.js';
 import { REPORT_HTML_TEMPLATE } from './templates/report-html.js';
 
@@ -22,6 +23,8 @@ export function getEngine(): Eta {
     // Every `<%= %>` is XML-escaped (& < > " '), which covers element text and quoted attributes,
     // the only two contexts the templates interpolate into.
     autoEscape: true,
+    // …and control, bidi and invisible characters are shown as \uXXXX, never rendered.
+    escapeFunction: escapeMarkup,
     useWith: false,
     varName: 'it',
     cache: true,

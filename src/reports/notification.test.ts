@@ -67,9 +67,9 @@ describe('renderNotification', () => {
     expect(m.text).not.toMatch(/\r/);
   });
 
-  it('strips terminal escapes and shows invisible characters from the text body', () => {
+  it('shows terminal escapes and invisible characters from the text body as their escapes', () => {
     const r = sshBruteForceCaseReport();
     r.case.title = 'login \u001b[2Jcleared as invoice\u202Efdp.exe';
-    expect(notificationSubject(r)).toBe('[HIGH] Case #3: login [2Jcleared as invoice[U+202E]fdp.exe');
+    expect(notificationSubject(r)).toBe('[HIGH] Case #3: login \\u001B[2Jcleared as invoice\\u202Efdp.exe');
   });
 });

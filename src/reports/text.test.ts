@@ -15,8 +15,8 @@ describe('text helpers', () => {
     expect(formatTime(undefined)).toBe('');
   });
 
-  it('drops control characters and names invisible ones', () => {
-    expect(cleanText('a\u0007b\r\nc\u200Bd')).toBe('ab\nc[U+200B]d');
+  it('shows control and invisible characters as their escapes', () => {
+    expect(cleanText('a\u0007b\r\nc\u200Bd')).toBe('a\\u0007b\nc\\u200Bd');
     expect(oneLine('  a\n\tb  ')).toBe('a b');
     expect(cleanText(undefined)).toBe('');
   });
@@ -31,7 +31,7 @@ describe('text helpers', () => {
     expect(oneLine('a ')).toBe('a');
     expect(oneLine('a  b')).toBe('a b');
     expect(cleanText('a\rb')).toBe('a\nb');
-    expect(oneLine('\uFEFFinvoice\u202Efdp.exe\u007F')).toBe('[U+FEFF]invoice[U+202E]fdp.exe');
+    expect(oneLine('\uFEFFinvoice\u202Efdp.exe\u007F')).toBe('\\uFEFFinvoice\\u202Efdp.exe\\u007F');
   });
 
   it('truncates by characters with an ellipsis', () => {

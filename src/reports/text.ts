@@ -1,26 +1,21 @@
 // Small, format-neutral text helpers shared by the HTML, Markdown and notification renderers.
 
-// Bidi overrides and zero-width characters are how hostile file names and domains disguise
-// themselves (`invoice\u202Efdp.exe`); an analyst must see them, not be fooled by them.
-const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
-// Terminal escapes and other control characters can repaint a console or forge lines in a text
-// body; tabs and newlines are the only ones a reader's text legitimately has.
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
+import { neutralize } from '../core/text.js';
 
 // Anything cleanText changes; most values have none, and a report cleans thousands of them.
-const NEEDS_CLEANING = /[\r\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/;
+const NEEDS_CLEANING = /[\r\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u2028\u2029\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/;
 // Anything oneLine collapses: a run of white space, white space other than a space, or at either end.
 const NEEDS_COLLAPSE = /\s\s|[^\S ]|^\s|\s$/;
 
-/** Makes hostile text safe to show in any output: control characters dropped, invisible ones named. */
+/**
+ * Makes hostile text safe to show in any output: bidi overrides, invisible and control characters
+ * (terminal escapes) are shown as `\u202E`, `\u001B` (core/text.ts); tabs and newlines stay.
+ */
 export function cleanText(value: unknown): string {
   if (value === undefined || value === null) return '';
   const s = String(value);
   if (!NEEDS_CLEANING.test(s)) return s;
-  return s
-    .replace(/\r\n?/g, '\n')
-    .replace(CONTROL, '')
-    .replace(INVISIBLE, (ch) => `[U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`);
+  return neutralize(s.replace(/\r\n?/g, '\n'));
 }
 
 /** `cleanText` collapsed onto one line: for table cells, list items and subjects. */

@@ -3,7 +3,7 @@ import { VigilError } from '../../core/errors.js';
 import { CorrelationEngine, SigmaEngine, loadPipelines, formatSigmaIssue, parseEventStream, type SigmaIssue, type SigmaLoadResult } from '../../detect/index.js';
 import { DetectionStage, overBudgetReason } from '../../detect/stage.js';
 import type { NormalizedAlert } from '../../sources/source.js';
-import { printJson, reportError, table, readInput } from '../output.js';
+import { printJson, reportError, table, readInput, neutralize } from '../output.js';
 
 function splitDirs(v: string, prev: string[] = []): string[] {
   return [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -55,7 +55,7 @@ export function detectCommand(): Command {
       try {
         if (opts.rules.length === 0) throw new VigilError('VIGIL_INPUT_INVALID', '--rules: give at least one rules file or folder', { field: 'rules' });
         const stage = DetectionStage.load({ rules: opts.rules, ...(opts.pipeline && { pipelines: opts.pipeline }), ...(opts.placeholder && { placeholders: opts.placeholder }) });
-        for (const i of stage.issues) process.stderr.write(`vigil: ${formatSigmaIssue(i)}\n`);
+        for (const i of stage.issues) process.stderr.write(`vigil: ${neutralize(formatSigmaIssue(i), { line: true })}\n`);
         let unreadable = 0;
         let matches = 0;
         const rows: string[][] = [];
@@ -77,7 +77,7 @@ export function detectCommand(): Command {
         };
         for (const file of files.length ? files : ['-']) {
           const { events: evs, errors } = parseEventStream(await readInput(file));
-          for (const err of errors) process.stderr.write(`vigil: ${file}:${err.line}: ${err.reason}\n`);
+          for (const err of errors) process.stderr.write(`vigil: ${neutralize(`${file}:${err.line}: ${err.reason}`, { line: true })}\n`);
           unreadable += errors.length;
           for (const ev of evs) {
             const r = stage.detect(ev, Date.now());
@@ -123,7 +123,7 @@ function lintCommand(): Command {
           process.exitCode = issues.length ? 2 : 0;
           return;
         } else {
-          for (const i of issues) process.stdout.write(`${formatSigmaIssue(i)}\n`);
+          for (const i of issues) process.stdout.write(`${neutralize(formatSigmaIssue(i), { line: true })}\n`);
           process.stdout.write(
             `${engine.rules.length} rules loaded, ${counts.invalid} invalid, ${counts.unsupported} unsupported` +
               `${correlations.length ? `, ${correlations.length} correlation rules` : ''}\n`,

@@ -15,7 +15,7 @@ import { enrichReport } from '../../phishing/enrich.js';
 import { BrandIndex } from '../../phishing/lookalike.js';
 import { renderPhishReport } from '../../phishing/report.js';
 import type { PhishReport } from '../../phishing/types.js';
-import { printJson, rel, reportError, table } from '../output.js';
+import { printJson, rel, reportError, safe, table } from '../output.js';
 
 const EXIT_HELP = `
 Verdicts: clean < suspicious < phishing < malicious, from a 0–100 score that is the sum of the
@@ -131,7 +131,7 @@ export function phishCommand(): Command {
           // Only these need the store and the intel engine: plain analysis stays offline and fast.
           const { App } = await import('../../app.js');
           app = await App.build(config, { purpose: 'vigil phish', log: createLogger({ level: 'error' }) });
-          for (const f of app.startup.feeds) if (f.status === 'failed') process.stderr.write(`feed ${rel(f.file)} not imported: ${f.error}\n`);
+          for (const f of app.startup.feeds) if (f.status === 'failed') process.stderr.write(`feed ${rel(f.file)} not imported: ${safe(f.error)}\n`);
         }
         const files = expand(paths);
         const entries: Entry[] = [];
@@ -187,14 +187,15 @@ export function phishCommand(): Command {
           if (caseLine) process.stderr.write(`${caseLine}\n`);
         } else {
           const blocks = entries.map((e) => (e.report ? summary(e.report, e.reportFile) : `${rel(e.file)}  ERROR  ${e.error!.message}`));
-          process.stdout.write(`${blocks.join('\n\n')}\n`);
+          // Subjects, names and links are the sender's text: shown, never obeyed by the terminal.
+          process.stdout.write(`${safe(blocks.join('\n\n'))}\n`);
           if (entries.length > 1) {
             const count = (v: string) => entries.filter((e) => e.report?.verdict === v).length;
             process.stdout.write(`\n${entries.length} files: malicious ${count('malicious')}, phishing ${count('phishing')}, suspicious ${count('suspicious')}, clean ${count('clean')}, unreadable ${entries.filter((e) => e.error).length}\n`);
           }
           if (caseLine) process.stdout.write(`${caseLine}\n`);
         }
-        for (const e of entries) if (e.error && opts.json) process.stderr.write(`vigil: ${rel(e.file)}: ${e.error.message}\n`);
+        for (const e of entries) if (e.error && opts.json) process.stderr.write(`vigil: ${safe(`${rel(e.file)}: ${e.error.message}`)}\n`);
         process.exitCode = entries.some((e) => e.error) ? 2 : 0;
       } catch (e) {
         process.exitCode = reportError(e, opts.json);

@@ -7,7 +7,7 @@ import { formatIssue } from '../../core/errors.js';
 import { createLogger } from '../../core/log.js';
 import { SEVERITIES } from '../../core/types.js';
 import type { RunProgress, RunSummary } from '../../pipeline/run.js';
-import { printJson, rel, reportError, table } from '../output.js';
+import { printJson, rel, reportError, table, neutralize } from '../output.js';
 import { loadConfigFrom, printStartup } from '../startup.js';
 
 const EXIT_HELP = `
@@ -49,7 +49,8 @@ function printSummary(s: RunSummary): void {
     ]),
   ];
   if (s.issues.length) {
-    lines.push('Rejected input', ...s.issues.slice(0, 20).map((i) => `  ${formatIssue({ ...i, file: rel(i.file) })}`));
+    // A rejected line's reason quotes the input: its escapes and controls are shown, not obeyed.
+    lines.push('Rejected input', ...s.issues.slice(0, 20).map((i) => `  ${neutralize(formatIssue({ ...i, file: rel(i.file) }), { line: true })}`));
     if (s.issues.length > 20) lines.push(`  … and ${s.issues.length - 20} more (--json --ids lists all)`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
