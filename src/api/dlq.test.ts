@@ -6,10 +6,14 @@ import { MemoryBus } from '../bus/memory.js';
 import { testBusConfig } from '../bus/testing.js';
 import { registerDlq } from './dlq.js';
 
-async function server(app: Partial<App>) {
+async function server(app: Partial<App>, org = 'default') {
   const s = Fastify();
   s.setValidatorCompiler(validatorCompiler);
   s.setSerializerCompiler(serializerCompiler);
+  // What the auth hook sets for a valid key (src/api/auth.ts).
+  s.addHook('onRequest', async (req) => {
+    req.apiKey = { id: 'key_1', name: 'ops', role: 'read-only', org, prefix: 'vgl_xxxxxx', createdAt: '', lastUsedAt: null, revokedAt: null };
+  });
   registerDlq(s, app as App);
   await s.ready();
   return s;
@@ -26,6 +30,9 @@ describe('GET /api/dlq', () => {
     expect(r.statusCode).toBe(200);
     expect(r.json()).toMatchObject({ mode: 'distributed', dead: [{ id: 'r-1', stage: 'respond', partition: 0, error: 'TypeError: boom', deliveries: 1 }] });
     expect((await s.inject({ method: 'GET', url: '/api/dlq?limit=0' })).statusCode).toBe(400);
+    // The dead letters are the pipeline's messages: another organisation's key sees none.
+    const other = await server({ bus }, 'other');
+    expect((await other.inject({ method: 'GET', url: '/api/dlq?limit=5' })).json()).toEqual({ mode: 'distributed', dead: [] });
   });
 
   it('is empty when running embedded', async () => {

@@ -115,6 +115,10 @@ describe('workers on the in-process bus', () => {
     const s = Fastify();
     s.setValidatorCompiler(validatorCompiler);
     s.setSerializerCompiler(serializerCompiler);
+    // What the auth hook sets for a valid ingest key of the pipeline's organisation.
+    s.addHook('onRequest', async (req) => {
+      req.apiKey = { id: 'key_1', name: 'wazuh', role: 'ingest', org: 'default', prefix: 'vgl_xxxxxx', createdAt: '', lastUsedAt: null, revokedAt: null };
+    });
     registerIngest(s, app);
     app.publisher = new Publisher({ bus: small, batchRecords: 500, maxIngestBytes: 6_000, log, repo: app.repo });
     try {

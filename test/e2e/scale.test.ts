@@ -2,7 +2,7 @@
 // and PostgreSQL, against the embedded pipeline on the same input; a worker killed with SIGKILL in
 // the middle of 10,000 alerts; `vigil serve` killed and restarted while webhooks keep coming.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -204,7 +204,8 @@ describe.runIf(ready)('the distributed mode on NATS JetStream and PostgreSQL', (
       const worker = d.worker();
       const serve = (): Proc => vigil(['serve', '--port', '0'], d.env);
       let s = serve();
-      const key = (await waitOutput(s, /\s(vgl_[A-Za-z0-9_-]+)/))[1]!;
+      // The first start writes the admin key to a 0600 file and names the file, never the key.
+      const key = readFileSync((await waitOutput(s, /wrote it to (\S+) \(mode 0600\)/))[1]!, 'utf8').trim();
       let base = (await waitOutput(s, /Vigil API on (http:\/\/[^\s]+)/))[1]!;
       await waitOutput(worker, /vigil worker .*stages/);
 
