@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { SigmaEngine } from '../src/detect/index.js';
+import { rng } from '../test/helpers/rng.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const data = process.env['VIGIL_SHARED_DATA'] ?? resolve(root, '../shared/data');
@@ -19,17 +20,6 @@ if (!existsSync(rulesDir)) {
 
 const EVENTS = Number(process.env['SIGMA_BENCH_EVENTS'] ?? 20000);
 
-// Mulberry32: small, fast, deterministic.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BENIGN: Array<[string, string, string]> = [
   ['C:\\Windows\\System32\\svchost.exe', 'C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s Schedule', 'C:\\Windows\\System32\\services.exe'],

@@ -21,6 +21,7 @@ import { defaultPhishingConfig } from '../../src/phishing/config.js';
 import { renderPhishReport } from '../../src/phishing/report.js';
 import { extractForPipeline } from '../../src/pipeline/extract.js';
 import { normalizeRecord } from '../../src/pipeline/run.js';
+import { rng } from '../helpers/rng.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-hostile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -140,17 +141,6 @@ describe('what the attacker did, replayed', () => {
   });
 });
 
-// Mulberry32: small, fast, deterministic.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('fuzz: generated hostile input (seeded, bounded in time)', () => {
   const r = rng(22);
