@@ -157,7 +157,7 @@ describe('hard cases', () => {
   });
   it('nested URLs in queries are found, path segments are not domains', () => {
     const r = iocValues(extractIocs('https://t.example.com/r?u=http://evil.example.net/a&to=bob@example.org /wp/x.zip'));
-    expect(r.url).toEqual(['https://t.example.com/r?u=http://evil.example.net/a&to=bob@example.org', 'http://evil.example.net/a&to=bob@example.org']);
+    expect(r.url).toEqual(['https://t.example.com/r?u=http://evil.example.net/a&to=bob@example.org', 'http://evil.example.net/a']);
     expect(r.email).toEqual(['bob@example.org']);
     expect(r.domain).toEqual(['t.example.com', 'evil.example.net', 'example.org']);
   });

@@ -40,7 +40,7 @@ export interface ScanConfig {
 const enum Ch {
   HASH = 35, PERCENT = 37, LPAREN = 40, RPAREN = 41, STAR = 42, COMMA = 44, DASH = 45, DOT = 46, SLASH = 47,
   COLON = 58, SEMI = 59, EQ = 61, QMARK = 63, AT = 64, LBRACK = 91, BSLASH = 92, RBRACK = 93, US = 95,
-  TILDE = 126, SPACE = 32, BANG = 33, QUOTE = 39,
+  TILDE = 126, SPACE = 32, BANG = 33, QUOTE = 39, LT = 60, GT = 62, AMP = 38,
 }
 
 const enum Ctx {
@@ -165,6 +165,16 @@ export function scanText(t: string, map: OffsetMap | null, cfg: ScanConfig, hits
       flags = 0;
       continue;
     }
+    if (c === Ch.GT && rs < i && t.charCodeAt(i + 1) === Ch.BSLASH && t.charCodeAt(rs - 1) === Ch.LT && i - rs <= 21 && REGISTRY_ROOTS.has(t.slice(rs, i).toUpperCase())) {
+      // `<HKCU>\Software\…`: a key whose root is written as a placeholder
+      const r = tryRegistry(s, rs - 1, i + 2);
+      if (r > 0) {
+        i = r;
+        rs = r;
+        flags = 0;
+        continue;
+      }
+    }
     if (detectDefang) {
       if ((f & K_BRACKET) !== 0 && bracketMayBeDefang(t, i, c, rs)) return true;
       if (c === Ch.SPACE && rs + 3 === i && t.charCodeAt(rs - 1) === Ch.SPACE && isDotWord(t, rs)) return true;
@@ -187,12 +197,21 @@ export function scanText(t: string, map: OffsetMap | null, cfg: ScanConfig, hits
 }
 
 // A run ended by an ordinary character is worth classifying only if it could be a hash or coin address
-// (long), an ASN / ATT&CK id / CVE (letters and digits), or the "AS" of "AS 15169".
+// (long), an ASN / ATT&CK id / CVE (letters and digits), or the word of a spaced form: the "AS" of
+// "AS 15169", "asn 15169", "CVE 2014-0160".
 function plainRunMatters(t: string, a: number, b: number, flags: number, next: number): boolean {
   const len = b - a;
   if (len >= 26) return true;
   if ((flags & (K_DIGIT | K_ALPHA)) === (K_DIGIT | K_ALPHA) && len >= 3) return true;
-  return next === Ch.SPACE && (len === 2 || len === 3) && t.charCodeAt(a) === 65 && t.charCodeAt(a + 1) === 83;
+  if (next !== Ch.SPACE || !isDigit(t.charCodeAt(b + 1))) return false;
+  if (len === 2) return t.charCodeAt(a) === 65 && t.charCodeAt(a + 1) === 83;
+  return len === 3 && (isWordCi(t, a, 'asn') || isWordCi(t, a, 'cve'));
+}
+
+/** `t` at `a` spells the lower-case ASCII `w`, in any case. */
+function isWordCi(t: string, a: number, w: string): boolean {
+  for (let k = 0; k < w.length; k++) if ((t.charCodeAt(a + k) | 32) !== w.charCodeAt(k)) return false;
+  return true;
 }
 
 function onChar(s: State, i: number, c: number): number {
@@ -201,8 +220,12 @@ function onChar(s: State, i: number, c: number): number {
       return onSlash(s, i);
     case Ch.BSLASH:
       return onBackslash(s, i);
-    case Ch.PERCENT:
-      return onPercent(s, i);
+    case Ch.PERCENT: {
+      const r = onPercent(s, i);
+      // A percent escape (`%2F`, `%3A`) is one character: its hex digits do not start the next word
+      // (`%2Fevil.com` is `/evil.com`, not the domain `2fevil.com`).
+      return r === i + 1 && isHex(s.t.charCodeAt(i + 1)) && isHex(s.t.charCodeAt(i + 2)) ? i + 3 : r;
+    }
     case Ch.TILDE:
       return onTilde(s, i);
     case Ch.COLON:
@@ -377,6 +400,7 @@ function classifyRun(s: State, a0: number, e: number, allowSplit: boolean): numb
   }
   if (dots > 0) {
     if (alpha === 0 && other === 0 && dashes === 0) {
+      if (dots === 3 && b === e) return ipv4At(s, a, b);
       if (dots === 3) ipv4At(s, a, b);
       return e;
     }
@@ -389,7 +413,7 @@ function classifyRun(s: State, a0: number, e: number, allowSplit: boolean): numb
       const from = checkDomain(s, a, b, Ctx.Bare);
       if (from >= 0) {
         emit(s, 'domain', s.dValue, from, b, undefined, s.dReg, s.dUnicode);
-        return e;
+        return b === e && from === a ? schemelessUrl(s, a, b, s.dValue, s.dReg, false) : e;
       }
     }
     if (dashes > 0 && allowSplit) {
@@ -408,9 +432,27 @@ function classifyRun(s: State, a0: number, e: number, allowSplit: boolean): numb
   if (c0 === 97 && (t.charCodeAt(a + 1) | 32) === 115) {
     const r = asnAt(s, a, b, e);
     if (r > 0) return r;
+  } else if (len === 3 && b === e && isWordCi(t, a, 'cve') && t.charCodeAt(b) === Ch.SPACE) {
+    const r = spacedCve(s, a, b);
+    if (r > 0) return r;
   }
   subAtoms(s, a, b);
   return e;
+}
+
+// "CVE 2014-0160": the id written with a space after the word (any case), as in prose and tickets.
+function spacedCve(s: State, a: number, b: number): number {
+  const t = s.t;
+  const y = b + 1;
+  if (!allDigits(t, y, y + 4) || t.charCodeAt(y + 4) !== Ch.DASH) return -1;
+  const year = Number(t.slice(y, y + 4));
+  if (year < 1999 || year > 2099) return -1;
+  let k = y + 5;
+  while (k < s.n && k < y + 13 && isDigit(t.charCodeAt(k))) k++;
+  const idLen = k - (y + 5);
+  if (idLen < 4 || idLen > 7 || (k < s.n && (isRunCode(t.charCodeAt(k)) || (t.charCodeAt(k) === Ch.DOT && isRunCode(t.charCodeAt(k + 1)))))) return -1;
+  emit(s, 'cve', `CVE-${t.slice(y, k)}`, a, k);
+  return k;
 }
 
 // `10.0.0.1-10.0.0.9`, `host-1.2.3.4`: when a run with dashes is not a domain, its dash-separated
@@ -461,7 +503,8 @@ function asnAt(s: State, a: number, b: number, e: number): number {
   let end = b;
   let digitsFrom = p;
   if (p === b) {
-    if (t.charCodeAt(a) !== 65 || t.charCodeAt(a + 1) !== 83 || (p === a + 3 && t.charCodeAt(a + 2) !== 78)) return -1;
+    // Spaced: "AS 15169" upper case only ("as 2" is prose); "asn 15169" in any case.
+    if (p === a + 2 ? t.charCodeAt(a) !== 65 || t.charCodeAt(a + 1) !== 83 : !isWordCi(t, a, 'asn')) return -1;
     if (t.charCodeAt(b) !== Ch.SPACE || !isDigit(t.charCodeAt(b + 1))) return -1;
     digitsFrom = b + 1;
     end = digitsFrom;
@@ -476,11 +519,12 @@ function asnAt(s: State, a: number, b: number, e: number): number {
   return Math.max(end, e);
 }
 
-function ipv4At(s: State, a: number, b: number): void {
+/** A dotted quad at `t[a, b)`: an IPv4, a CIDR range (and its network address), or a schemeless URL's host. Returns where scanning goes on. */
+function ipv4At(s: State, a: number, b: number): number {
   const t = s.t;
   const v = parseIpv4(t, a, b);
-  if (v === null) return;
-  if (a >= s.urlInterior && versionContext(t, a)) return;
+  if (v === null) return b;
+  if (a >= s.urlInterior && versionContext(t, a)) return b;
   const scope = ipv4Scope(octets[0]!, octets[1]!, octets[2]!, octets[3]!);
   // CIDR: "/" + prefix length, not followed by more of a path or number
   if (t.charCodeAt(b) === Ch.SLASH && isDigit(t.charCodeAt(b + 1))) {
@@ -490,10 +534,46 @@ function ipv4At(s: State, a: number, b: number): void {
     const bits = Number(t.slice(b + 1, k));
     if (bits <= 32 && !isRunCode(c) && c !== Ch.DOT && c !== Ch.SLASH) {
       emit(s, 'cidr', `${v}/${bits}`, a, k, scope);
-      return;
+      // The network address is an address too: lists and lookups that hold IPs should see it.
+      emit(s, 'ipv4', v, a, b, scope);
+      return k;
     }
   }
   emit(s, 'ipv4', v, a, b, scope);
+  return schemelessUrl(s, a, b, v, null, true);
+}
+
+/**
+ * `host[:port]/path` written without a scheme (`evil.example/gate.php`, `1.2.3.4:8080/x`): reported as a
+ * URL as written (host lower-cased), its path read like a URL's. Only at the start of a word, so parts of
+ * paths (`/a/b.com/x`) and emails stay what they are. Returns where scanning goes on (`b` when it is not one).
+ */
+function schemelessUrl(s: State, a: number, b: number, host: string, reg: string | null, ip: boolean): number {
+  const t = s.t;
+  if (a < s.urlInterior || !startsWord(t.charCodeAt(a - 1))) return b;
+  let u = b;
+  if (t.charCodeAt(u) === Ch.COLON && isDigit(t.charCodeAt(u + 1))) {
+    let k = u + 1;
+    while (k < s.n && k < u + 7 && isDigit(t.charCodeAt(k))) k++;
+    if (Number(t.slice(u + 1, k)) > 65535) return b;
+    u = k;
+  }
+  if (t.charCodeAt(u) !== Ch.SLASH) return b;
+  const c1 = t.charCodeAt(u + 1);
+  // a path must follow, and for an address not a prefix length (that is a CIDR)
+  if (!(c1 < 128 ? (CT[c1]! & F_URL) !== 0 && c1 !== Ch.SLASH : isWordNonAscii(c1)) || (ip && isDigit(c1) && u === b)) return b;
+  const end = trimUrlEnd(t, u, urlPathEnd(t, u, s.n, t.charCodeAt(a - 1) === Ch.COMMA ? STOP_COMMA : 0));
+  if (end <= u + 1) return b;
+  emit(s, 'url', host + t.slice(b, end), a, end, undefined, reg);
+  if (end > s.urlInterior) s.urlInterior = end;
+  if (s.lowMark < u) s.lowMark = u;
+  return u;
+}
+
+// What may come right before a schemeless URL: the start, a space, a quote, a bracket, a separator.
+function startsWord(c: number): boolean {
+  if (Number.isNaN(c) || c <= Ch.SPACE) return true;
+  return c === 34 || c === Ch.QUOTE || c === Ch.LPAREN || c === Ch.LBRACK || c === 123 || c === Ch.LT || c === Ch.GT || c === Ch.EQ || c === Ch.COMMA || c === Ch.SEMI || c === Ch.COLON || c === 124 || c === 0x60;
 }
 
 // "version 1.2.3.4", "ver: 1.2.3.4", "Chrome/120.0.1.2": a dotted quad that is a version number.
@@ -714,7 +794,13 @@ function tryUrl(s: State, a: number, b: number): number {
   }
   let end = u;
   const c = t.charCodeAt(u);
-  if (c === Ch.SLASH || c === Ch.QMARK || c === Ch.HASH) end = trimUrlEnd(t, u, urlPathEnd(t, u, n));
+  if (c === Ch.SLASH || c === Ch.QMARK || c === Ch.HASH) {
+    // A URL that is a field of a comma-separated line ends at the next comma; one in another URL's
+    // query value (`?q=http://x/y&sa=D`) ends where that value does, unless it has a query of its own.
+    const before = t.charCodeAt(a - 1);
+    const stops = (before === Ch.COMMA ? STOP_COMMA : 0) | (nested && before === Ch.EQ ? STOP_AMP : 0);
+    end = trimUrlEnd(t, u, urlPathEnd(t, u, n, stops));
+  }
   if (nested) s.nestedUrls++;
   else s.nestedUrls = 0;
   const hostText = hostType === 'ipv4' ? hostValue : t.slice(h, hostEnd).toLowerCase();
@@ -734,13 +820,23 @@ function tryUrl(s: State, a: number, b: number): number {
   return end;
 }
 
-function urlPathEnd(t: string, u: number, n: number): number {
+const STOP_COMMA = 1;
+const STOP_AMP = 2;
+
+function urlPathEnd(t: string, u: number, n: number, stops = 0): number {
   let depth = 0;
   let j = u;
   while (j < n) {
     const c = t.charCodeAt(j);
     if (c < 128) {
       if (!(CT[c]! & F_URL)) break;
+      if (stops !== 0) {
+        if (c === Ch.COMMA && (stops & STOP_COMMA) !== 0) break;
+        if (c === Ch.AMP && (stops & STOP_AMP) !== 0) break;
+        if (c === Ch.QMARK) stops &= ~STOP_AMP;
+      }
+      // `,http://…`: a comma right before another URL separates the two
+      if (c === Ch.COMMA && t.charCodeAt(j + 1) === 104 && /^https?:\/\//i.test(t.slice(j + 1, j + 9))) break;
       if (c === Ch.LPAREN || c === Ch.LBRACK) depth++;
       else if (c === Ch.RPAREN || c === Ch.RBRACK) {
         // a closing bracket the URL did not open belongs to the surrounding text: (http://x) [x](http://y)
@@ -835,11 +931,17 @@ function spaceContinues(t: string, j: number, n: number, fwd: boolean): number {
   let q = j + 1;
   let words = 0;
   const first = t.charCodeAt(q);
-  if (first === Ch.PERCENT || first === Ch.DASH) return -1;
+  if (first === Ch.PERCENT || first === Ch.DASH || first === Ch.LT) return -1;
+  let wordStart = q;
   while (q < n && q - j < 64) {
     const c = t.charCodeAt(q);
-    if (c === Ch.BSLASH || (fwd && c === Ch.SLASH)) return t.charCodeAt(q - 1) === Ch.SPACE ? -1 : q;
+    if (c === Ch.BSLASH || (fwd && c === Ch.SLASH)) {
+      // The next word is the root of another key (`… HKCU\x`): the first one ended.
+      if (t.charCodeAt(q - 1) === Ch.SPACE || startsKey(t, wordStart, q)) return -1;
+      return q;
+    }
     if (c === Ch.SPACE) {
+      wordStart = q + 1;
       if (t.charCodeAt(q - 1) === Ch.SPACE || ++words > 3) return -1;
       q++;
       continue;
@@ -853,8 +955,26 @@ function spaceContinues(t: string, j: number, n: number, fwd: boolean): number {
   return -1;
 }
 
+/** End of a `<placeholder>` at `j` (`<SID>`, `<user name>`), or -1. */
+function placeholderEnd(t: string, j: number, n: number): number {
+  let k = j + 1;
+  while (k < n && k - j <= 40) {
+    const c = t.charCodeAt(k);
+    // a whole segment: `\<SID>\…` or at the end, not `x<b>`
+    if (c === Ch.GT) return k > j + 1 && (t.charCodeAt(k + 1) === Ch.BSLASH || !(t.charCodeAt(k + 1) < 128 && (CT[t.charCodeAt(k + 1)]! & F_WINSEG) !== 0)) ? k + 1 : -1;
+    if (!(c < 128 && ((CT[c]! & F_LABEL) !== 0 || c === Ch.SPACE))) return -1;
+    k++;
+  }
+  return -1;
+}
+
+/** `t[a, b)` (the word before a backslash) is a registry root (`HKCU`, `HKEY_USERS`). */
+function startsKey(t: string, a: number, b: number): boolean {
+  return b - a <= 21 && b - a >= 3 && REGISTRY_ROOTS.has(t.slice(a, b).toUpperCase());
+}
+
 /** End of Windows path segments starting at p (after the root). */
-function winPathEnd(t: string, p: number, n: number, fwd: boolean): number {
+function winPathEnd(t: string, p: number, n: number, fwd: boolean, placeholders = false): number {
   let j = p;
   let depth = 0;
   // A segment with a dot is a file name: a space after it ends the path (`C:\x\a.dll C:\y`, `cmd.exe /c`).
@@ -865,6 +985,15 @@ function winPathEnd(t: string, p: number, n: number, fwd: boolean): number {
       segDot = false;
       j++;
       continue;
+    }
+    // Registry keys in write-ups name per-user parts with placeholders: HKEY_USERS\<SID>\Software\…
+    if (c === Ch.LT && placeholders) {
+      const k = t.charCodeAt(j - 1) === Ch.BSLASH ? placeholderEnd(t, j, n) : -1;
+      if (k > 0) {
+        j = k;
+        continue;
+      }
+      break;
     }
     if (c < 128) {
       if (CT[c]! & F_WINSEG) {
@@ -908,7 +1037,7 @@ function tryWinPath(s: State, a: number, p: number): number {
 
 function tryRegistry(s: State, a: number, p: number): number {
   const t = s.t;
-  const end = winPathEnd(t, p, s.n, false);
+  const end = winPathEnd(t, p, s.n, false, true);
   if (end <= p) return -1;
   emit(s, 'registry', t.slice(a, end), a, end);
   if (s.lowMark < end) s.lowMark = end;
