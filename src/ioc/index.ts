@@ -1,20 +1,29 @@
+import { findBase64, findPercentUrls, MAX_DECODE_DEPTH, mayWrap, newBudget, unwrapUrl, type DecodeBudget, type DecodedPiece, type DecodeLayer } from './decode.js';
 import { looksLikeHtml, projectHtml } from './html.js';
 import { mapEnd, mapStart, refangText } from './refang.js';
-import { ALL_TYPES_MASK, scanText, TYPE_BIT, type RawHit, type ScanConfig } from './scan.js';
+import { ALL_TYPES_MASK, scanText, SIGN_DEFANG, TYPE_BIT, type RawHit, type ScanConfig } from './scan.js';
 import { IOC_TYPES, type ExtractOptions, type Ioc, type IocHit, type IocOccurrence, type IocResult, type IocType } from './types.js';
 
 export { ipScope, ipv4Scope, domainInfo } from './classify.js';
 export { refang, refangText } from './refang.js';
 export { projectHtml } from './html.js';
 export { AMBIGUOUS_TLDS } from './scan.js';
+export { DECODE_LAYERS, percentDecode, unwrapUrl } from './decode.js';
 export * from './types.js';
 
-const DEFAULT_CFG: ScanConfig = { want: ALL_TYPES_MASK, strictTld: true, privateIps: true };
+/** The scanner's config plus what the caller asked for (decoding needs URLs even when they were not asked for). */
+interface Config extends ScanConfig {
+  decode: boolean;
+  /** The types asked for; hits of other types found for decoding's sake are dropped at the end. */
+  out: number;
+}
+
+const DEFAULT_CFG: Config = { want: ALL_TYPES_MASK, strictTld: true, privateIps: true, decode: true, out: ALL_TYPES_MASK };
 // Options objects are usually built once and passed on every call: remember the last one's config.
 let lastOpts: ExtractOptions | undefined;
-let lastCfg: ScanConfig = DEFAULT_CFG;
+let lastCfg: Config = DEFAULT_CFG;
 
-function configFor(opts: ExtractOptions | undefined): ScanConfig {
+function configFor(opts: ExtractOptions | undefined): Config {
   if (opts === undefined) return DEFAULT_CFG;
   if (opts === lastOpts) return lastCfg;
   let want = ALL_TYPES_MASK;
@@ -26,7 +35,8 @@ function configFor(opts: ExtractOptions | undefined): ScanConfig {
       want |= bit;
     }
   }
-  const cfg: ScanConfig = { want, strictTld: opts.strictTld !== false, privateIps: opts.privateIps !== false };
+  const decode = opts.decode !== false;
+  const cfg: Config = { want: decode ? want | TYPE_BIT.url : want, out: want, strictTld: opts.strictTld !== false, privateIps: opts.privateIps !== false, decode };
   lastOpts = opts;
   lastCfg = cfg;
   return cfg;
@@ -34,25 +44,36 @@ function configFor(opts: ExtractOptions | undefined): ScanConfig {
 
 /**
  * Scan plain text and return every match, flat and in input order (not deduplicated). Built for the
- * per-alert hot path: no input-kind detection, no grouping, offsets straight into `text`.
+ * per-alert hot path: no input-kind detection, no grouping, offsets straight into `text`. Encoded
+ * indicators (see {@link ExtractOptions.decode}) come with the span of the encoded text and their `layers`.
  *
  * @example extractIocsFromText('Failed login from 203.0.113[.]7') // [{ type: 'ipv4', value: '203.0.113.7', start: 18, end: 31, … }]
  */
 export function extractIocsFromText(text: string, opts?: ExtractOptions): IocHit[] {
   const cfg = configFor(opts);
+  const hits = scanLayer(text, cfg, opts?.refang !== false, cfg.decode ? newBudget() : null, 0, []);
+  if (cfg.out === cfg.want) return hits;
+  return hits.filter((h) => (cfg.out & TYPE_BIT[h.type]) !== 0);
+}
+
+/** One text (the input, or a decoded piece at `depth`): scan, refang when needed, decode, map back. */
+function scanLayer(text: string, cfg: Config, refangOn: boolean, budget: DecodeBudget | null, depth: number, layers: DecodeLayer[]): IocHit[] {
   const hits: RawHit[] = [];
-  const refangOn = opts?.refang !== false;
+  const marks: number[] | null = budget !== null && depth < MAX_DECODE_DEPTH ? [] : null;
   // Most lines hold no defang form: scan once and refang only when the scanner meets a possible one.
-  if (!scanText(text, null, cfg, hits, refangOn)) {
-    for (const h of hits) (h as IocHit).defanged = false;
-    return hits as IocHit[];
+  let rf: ReturnType<typeof refangText> | null = null;
+  if (scanText(text, null, cfg, hits, refangOn, marks) & SIGN_DEFANG) {
+    hits.length = 0;
+    if (marks) marks.length = 0;
+    rf = refangText(text);
+    scanText(rf.text, rf.map, cfg, hits, false, marks);
   }
-  hits.length = 0;
-  const rf = refangText(text);
-  scanText(rf.text, rf.map, cfg, hits);
+  if (marks !== null && (marks.length > 0 || hits.some(isWrapperCandidate))) {
+    decodeInto(rf ? rf.text : text, hits as IocHit[], marks, cfg, refangOn, budget!, depth, layers);
+  }
   for (const h of hits) {
     const hit = h as IocHit;
-    if (!rf.changed) {
+    if (rf === null || !rf.changed) {
       hit.defanged = false;
       continue;
     }
@@ -63,6 +84,70 @@ export function extractIocsFromText(text: string, opts?: ExtractOptions): IocHit
     hit.defanged = text.slice(hit.start, hit.end) !== rf.text.slice(ns, ne);
   }
   return hits as IocHit[];
+}
+
+function isWrapperCandidate(h: RawHit): boolean {
+  return h.type === 'url' && mayWrap(h.value);
+}
+
+/**
+ * Adds what the encoded pieces of `t` hold to `hits` (in `t`'s coordinates, with their layers). An
+ * unwrapped link replaces what the scanner read inside it (the target's plain-text copy, if any, or
+ * the garbage a v3 link's path reads as): its own URL and host stay.
+ */
+function decodeInto(t: string, hits: IocHit[], marks: readonly number[], cfg: Config, refangOn: boolean, budget: DecodeBudget, depth: number, outer: DecodeLayer[]): void {
+  const pieces: DecodedPiece[] = [];
+  // Inside a wrapper, what the scanner read that the unwrapped targets stand for: every hit of a URL
+  // Defense v3 path (the target, with placeholders), the plain copy of a target elsewhere.
+  const wrappers: Array<{ start: number; end: number; all: boolean; targets: string[] }> = [];
+  const n = hits.length;
+  for (let i = 0; i < n; i++) {
+    const w = hits[i]!;
+    if (w.type !== 'url' || w.layers !== undefined || !mayWrap(w.value)) continue;
+    const targets = unwrapUrl(w.value);
+    if (targets.length === 0) continue;
+    let inside = w.start + w.value.indexOf('://') + 3;
+    while (inside < w.end && t.charCodeAt(inside) !== 47 && t.charCodeAt(inside) !== 63 && t.charCodeAt(inside) !== 35) inside++;
+    wrappers.push({ start: inside, end: w.end, all: targets[0]!.layer === 'urldefense-v3', targets: targets.map((x) => x.text) });
+    for (const x of targets) {
+      if (budget.pieces <= 0 || budget.chars < x.text.length) break;
+      budget.pieces--;
+      budget.chars -= x.text.length;
+      // the target's span is the wrapper's part after its host (the query or path that holds it)
+      pieces.push({ start: inside, end: w.end, text: x.text, layers: [x.layer], wrapper: w.value, ...(x.domain && { domain: true }) });
+    }
+  }
+  if (marks.length) {
+    findBase64(t, marks, pieces, budget);
+    findPercentUrls(t, marks, pieces, budget, wrappers);
+  }
+  if (pieces.length === 0) return;
+  if (wrappers.length) {
+    // Drop the scanner's reading of a wrapper's insides; the unwrapped target stands for it.
+    let k = 0;
+    for (let i = 0; i < hits.length; i++) {
+      const h = hits[i]!;
+      const inside = wrappers.find((r) => h.start >= r.start && h.end <= r.end);
+      if (inside === undefined || !(inside.all || (h.type === 'url' && inside.targets.some((x) => x === h.value || h.value.startsWith(x))))) hits[k++] = h;
+    }
+    hits.length = k;
+  }
+  for (const p of pieces) {
+    const layers = [...outer, ...p.layers];
+    let found: IocHit[];
+    if (p.domain) {
+      found = scanLayer(p.text, cfg, refangOn, null, depth + 1, layers).filter((h) => h.type === 'domain' && h.start === 0 && h.end === p.text.length);
+    } else {
+      found = scanLayer(p.text, cfg, refangOn, budget, depth + 1, layers);
+    }
+    for (const f of found) {
+      const h: IocHit = { ...f, start: p.start, end: p.end, defanged: false, layers: f.layers ?? layers };
+      const wrapper = f.wrapper ?? p.wrapper;
+      if (wrapper !== undefined) h.wrapper = wrapper;
+      hits.push(h);
+    }
+  }
+  hits.sort((a, b) => a.start - b.start);
 }
 
 interface Collector {
@@ -91,6 +176,8 @@ function add(col: Collector, h: IocHit, raw: string, context: string | undefined
   }
   const occ: IocOccurrence = { start: h.start, end: h.end, raw, defanged: h.defanged };
   if (context !== undefined) occ.context = context;
+  if (h.layers !== undefined) occ.layers = h.layers;
+  if (h.wrapper !== undefined) occ.wrapper = h.wrapper;
   ioc.occurrences.push(occ);
 }
 

@@ -7,6 +7,7 @@ import { domainToASCII } from 'node:url';
 import type { IpScope } from '../core/types.js';
 import { CT, F_ALPHA, F_DIGIT, F_HEX, F_LABEL, F_LOCAL, F_UNIX, F_URL, F_WINSEG, isRunCode, isWordNonAscii } from './chars.js';
 import { domainInfo, ipScope, ipv4Scope } from './classify.js';
+import { MARK } from './decode.js';
 import { replacedWithin, type OffsetMap } from './refang.js';
 import type { IocType } from './types.js';
 import { IOC_TYPES } from './types.js';
@@ -108,6 +109,8 @@ interface State {
   dValue: string;
   dReg: string | null;
   dUnicode: string | undefined;
+  /** Where marks of encoded content go (null: not wanted). */
+  marks: number[] | null;
 }
 
 // Fast-loop classes: K_RUN characters extend the current token run; K_SPECIAL characters can start or
@@ -127,16 +130,36 @@ FAST[95] = K_RUN;
 for (const ch of '.@:/\\%~') FAST[ch.charCodeAt(0)] = K_SPECIAL;
 for (const ch of '[({])}*') FAST[ch.charCodeAt(0)] = K_BRACKET;
 
+/** `scanText` met something that may be a defang form (and stopped: refang, then scan again). */
+export const SIGN_DEFANG = 1;
+/**
+ * Marks of possibly encoded content, left in `marks` as `position * 8 + kind` for the decoding layers,
+ * so that they look only where the scanner passed something that may start one: a PowerShell `-e…`
+ * flag, a `FromBase64String` call, base64 that begins like `http`, `%3A` (`:`) percent-encoded.
+ */
+const MARK_PS_FLAG = MARK.psFlag;
+const MARK_FROM_B64 = MARK.fromBase64;
+const MARK_B64_URL = MARK.base64Url;
+const MARK_PERCENT = MARK.percent;
+/** Most marks kept per scanned text (decoding is bounded further down). */
+const MAX_MARKS = 512;
+
+function mark(s: State, pos: number, kind: number): void {
+  const m = s.marks;
+  if (m !== null && m.length < MAX_MARKS) m.push(pos * 8 + kind);
+}
+
 /**
  * Scan `t` and append what it finds to `hits`. Plain words and numbers cost one table read per character;
  * only runs next to a special character (`.` `@` `:` `/` `\` `%` `~`), mixed letter-digit runs and long
- * runs get a closer look. With `detectDefang`, returns true as soon as it meets anything that may be a
- * defang form (the caller then refangs and scans again); otherwise returns false.
+ * runs get a closer look. With `detectDefang`, returns SIGN_DEFANG as soon as it meets anything that may
+ * be a defang form (the caller then refangs and scans again); otherwise 0. With `marks`, leaves the
+ * marks of possibly encoded content there.
  */
-export function scanText(t: string, map: OffsetMap | null, cfg: ScanConfig, hits: RawHit[], detectDefang = false): boolean {
+export function scanText(t: string, map: OffsetMap | null, cfg: ScanConfig, hits: RawHit[], detectDefang = false, marks: number[] | null = null): number {
   const s: State = {
     t, n: t.length, cfg, map, hits, urlInterior: 0, nestedUrls: 0, v6Mark: 0, lowMark: 0,
-    dValue: '', dReg: null, dUnicode: undefined,
+    dValue: '', dReg: null, dUnicode: undefined, marks,
   };
   const n = t.length;
   let i = 0;
@@ -148,7 +171,7 @@ export function scanText(t: string, map: OffsetMap | null, cfg: ScanConfig, hits
     if (c < 128) f = FAST[c]!;
     else if (isWordNonAscii(c)) f = K_RUN | K_ALPHA;
     else {
-      if (detectDefang && isInvisible(c)) return true;
+      if (detectDefang && isInvisible(c)) return SIGN_DEFANG;
       f = 0;
     }
     if (f & K_RUN) {
@@ -157,13 +180,18 @@ export function scanText(t: string, map: OffsetMap | null, cfg: ScanConfig, hits
       continue;
     }
     if (f & K_SPECIAL) {
-      if (detectDefang && specialMayBeDefang(t, i, c, rs)) return true;
+      if (detectDefang && specialMayBeDefang(t, i, c, rs)) return SIGN_DEFANG;
       let e = rs < i ? onRun(s, rs) : i;
       if (e <= i) e = onChar(s, i, c);
       i = e;
       rs = e;
       flags = 0;
       continue;
+    }
+    // a PowerShell `-e…` / `–e…` flag word ending here (`-enc`, `-EncodedCommand`)
+    if ((c <= Ch.SPACE || c === 34 || c === Ch.QUOTE) && rs < i && i - rs <= 16 && s.marks !== null) {
+      const c0 = t.charCodeAt(rs);
+      if (c0 === Ch.DASH ? (t.charCodeAt(rs + 1) | 32) === 101 : (c0 | 32) === 101 && isDashLike(t.charCodeAt(rs - 1))) mark(s, c0 === Ch.DASH ? rs : rs - 1, MARK_PS_FLAG);
     }
     if (c === Ch.GT && rs < i && t.charCodeAt(i + 1) === Ch.BSLASH && t.charCodeAt(rs - 1) === Ch.LT && i - rs <= 21 && REGISTRY_ROOTS.has(t.slice(rs, i).toUpperCase())) {
       // `<HKCU>\Software\…`: a key whose root is written as a placeholder
@@ -176,8 +204,8 @@ export function scanText(t: string, map: OffsetMap | null, cfg: ScanConfig, hits
       }
     }
     if (detectDefang) {
-      if ((f & K_BRACKET) !== 0 && bracketMayBeDefang(t, i, c, rs)) return true;
-      if (c === Ch.SPACE && rs + 3 === i && t.charCodeAt(rs - 1) === Ch.SPACE && isDotWord(t, rs)) return true;
+      if ((f & K_BRACKET) !== 0 && bracketMayBeDefang(t, i, c, rs)) return SIGN_DEFANG;
+      if (c === Ch.SPACE && rs + 3 === i && t.charCodeAt(rs - 1) === Ch.SPACE && isDotWord(t, rs)) return SIGN_DEFANG;
     }
     if (rs < i && plainRunMatters(t, rs, i, flags, c)) {
       const e = classifyRun(s, rs, i, true);
@@ -193,7 +221,7 @@ export function scanText(t: string, map: OffsetMap | null, cfg: ScanConfig, hits
     flags = 0;
   }
   if (rs < n && plainRunMatters(t, rs, n, flags, 0)) classifyRun(s, rs, n, true);
-  return false;
+  return 0;
 }
 
 // A run ended by an ordinary character is worth classifying only if it could be a hash or coin address
@@ -221,6 +249,8 @@ function onChar(s: State, i: number, c: number): number {
     case Ch.BSLASH:
       return onBackslash(s, i);
     case Ch.PERCENT: {
+      const t = s.t;
+      if ((t.charCodeAt(i + 1) === 51 && (t.charCodeAt(i + 2) | 32) === 97 && t.charCodeAt(i + 3) === Ch.PERCENT) || (t.charCodeAt(i + 1) === 50 && t.charCodeAt(i + 2) === 53 && t.charCodeAt(i + 3) === 51)) mark(s, i, MARK_PERCENT);
       const r = onPercent(s, i);
       // A percent escape (`%2F`, `%3A`) is one character: its hex digits do not start the next word
       // (`%2Fevil.com` is `/evil.com`, not the domain `2fevil.com`).
@@ -237,6 +267,11 @@ function onChar(s: State, i: number, c: number): number {
     default:
       return i + 1;
   }
+}
+
+// The dashes Word and web pages turn `-` into, which PowerShell accepts for parameters.
+function isDashLike(c: number): boolean {
+  return c >= 0x2013 && c <= 0x2015;
 }
 
 function isInvisible(c: number): boolean {
@@ -393,6 +428,11 @@ function classifyRun(s: State, a0: number, e: number, allowSplit: boolean): numb
       if (f & F_ALPHA) alpha++;
       else if (!(f & F_DIGIT)) dashes++;
     } else other++;
+  }
+  if (s.marks !== null && alpha > 0 && dots === 0) {
+    // `FromBase64String(`, and base64 that starts like `http:` (UTF-8 `aHR0c`, UTF-16LE `aAB0AHQA`)
+    if (b - a === 16 && t.charCodeAt(b) === Ch.LPAREN && isWordCi(t, a, 'frombase64string')) mark(s, a, MARK_FROM_B64);
+    else if (b - a >= 9 && t.charCodeAt(a) === 97 && ((t.charCodeAt(a + 1) === 72 && t.charCodeAt(a + 2) === 82 && t.charCodeAt(a + 3) === 48) || (t.charCodeAt(a + 1) === 65 && t.charCodeAt(a + 2) === 66 && t.charCodeAt(a + 3) === 48))) mark(s, a, MARK_B64_URL);
   }
   if (dashes > 0 && alpha >= 3) {
     const r = findCve(s, a, b);
@@ -1138,7 +1178,11 @@ function onSlash(s: State, i: number): number {
   if (isRunCode(prev) || prev === Ch.DOT || prev === Ch.SLASH || prev === Ch.BSLASH || prev === Ch.STAR) return i + 1;
   let j = i + 1;
   while (j < n && j - i < 16 && isAlnum(t.charCodeAt(j))) j++;
-  if (t.charCodeAt(j) !== Ch.SLASH || !UNIX_ROOTS.has(t.slice(i + 1, j))) return j > i + 1 ? j : i + 1;
+  if (t.charCodeAt(j) !== Ch.SLASH || !UNIX_ROOTS.has(t.slice(i + 1, j))) {
+    // `/enc …`: PowerShell takes `/` for `-` too
+    if (s.marks !== null && (t.charCodeAt(i + 1) | 32) === 101 && j < n && t.charCodeAt(j) <= Ch.SPACE) mark(s, i, MARK_PS_FLAG);
+    return j > i + 1 ? j : i + 1;
+  }
   const end = unixPathEnd(t, j + 1, n);
   if (end <= j + 1) return j + 1;
   const v = t.slice(i, end);

@@ -1,4 +1,7 @@
 import type { IpScope, ObservableType } from '../core/types.js';
+import type { DecodeLayer } from './decode.js';
+
+export type { DecodeLayer } from './decode.js';
 
 /** Every indicator type the extractor returns, in output order. Names match the core observable types. */
 export const IOC_TYPES = [
@@ -29,6 +32,12 @@ export interface ExtractOptions {
   /** How to read a string input (ignored for non-string inputs, which are walked as JSON values). Default `auto`. */
   kind?: InputKind;
   /**
+   * Decode what is not written plainly and extract from it too: PowerShell `-EncodedCommand`,
+   * `FromBase64String('…')` and base64 URLs, percent-encoded URLs, and rewritten links (Safe Links,
+   * URL Defense, Mimecast, redirectors). Such indicators carry their `layers`. Default true.
+   */
+  decode?: boolean;
+  /**
    * Warninglist lookup (for example the intel module's): return the list's name when the value is on one.
    * Called once per unique value.
    */
@@ -49,6 +58,13 @@ export interface IocOccurrence {
   defanged: boolean;
   /** JSON: the field path (`data.urls[2]`). HTML: `tag@attribute` for attribute values, absent for text. */
   context?: string;
+  /**
+   * Found by decoding: the layers undone, outermost first (`['powershell-enc']`, `['safelinks',
+   * 'urldefense-v3']`). The span is then the encoded text's (the base64 blob, the wrapping link).
+   */
+  layers?: DecodeLayer[];
+  /** Unwrapped from a rewritten link: the wrapping URL (itself reported as a `url` too). */
+  wrapper?: string;
 }
 
 /** One unique indicator with every place it was found. */
@@ -84,4 +100,8 @@ export interface IocHit {
   scope?: IpScope;
   registrableDomain?: string;
   unicode?: string;
+  /** Found by decoding: the layers undone, outermost first (see {@link IocOccurrence.layers}). */
+  layers?: DecodeLayer[];
+  /** Unwrapped from a rewritten link: the wrapping URL. */
+  wrapper?: string;
 }
