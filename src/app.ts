@@ -15,6 +15,7 @@ import type { IntelContext } from './intel/provider.js';
 import { INTEL_PROVIDERS } from './intel/providers/registry.js';
 import { extractForPipeline } from './pipeline/extract.js';
 import { completeObservables } from './pipeline/observables.js';
+import { HostIdentities } from './core/identity.js';
 import type { Notifier } from './notify/dispatcher.js';
 import { createNotifier } from './notify/setup.js';
 import { Pipeline, type IngestItem, type IngestOptions, type RunOptions, type RunSummary } from './pipeline/run.js';
@@ -57,6 +58,8 @@ export class App {
   /** Sigma over raw events, when `detect.rules` is configured. */
   detector: DetectionStage | undefined;
   readonly keys: ApiKeys;
+  /** The estate's canonical host identities (`assets.domains` plus what alerts teach); one per process. */
+  readonly hosts: HostIdentities;
 
   private constructor(
     readonly config: VigilConfig,
@@ -67,6 +70,7 @@ export class App {
     private readonly fetchFn: typeof fetch,
   ) {
     this.keys = new ApiKeys(repo.db, () => clock.now());
+    this.hosts = new HostIdentities(config.assets.domains);
   }
 
   static async build(config: VigilConfig, opts: BuildOptions = {}): Promise<App> {
@@ -165,7 +169,7 @@ export class App {
     if (this.detector && !this.publisher) {
       const closed = this.detector.close(this.clock.now().getTime());
       if (closed.alerts.length) {
-        await this.ingest(closed.alerts.map((n, i) => ({ file: 'correlation', line: i + 1, alert: completeObservables(n, extractForPipeline) })));
+        await this.ingest(closed.alerts.map((n, i) => ({ file: 'correlation', line: i + 1, alert: completeObservables(n, extractForPipeline, this.hosts) })));
       }
       await this.saveDetectState();
     }
@@ -241,6 +245,7 @@ export class App {
       playbooks: createPlaybookEngine(this, { outDir, fetch: this.fetchFn }),
       notifier,
       extractText: extractForPipeline,
+      hosts: this.hosts,
       ...(this.detector && { detector: this.detector }),
       maxLineBytes: this.config.input.maxLineBytes,
       clock: this.clock,

@@ -27,6 +27,15 @@ export const FeedConfig = z.strictObject({
   name: z.string().optional(),
 });
 
+/** Ports whose server side is shared infrastructure: DNS, DHCP, Kerberos, NTP, NetBIOS, LDAP, global catalog, syslog, Wazuh, Squid. */
+export const INFRASTRUCTURE_PORTS: readonly number[] = [53, 67, 68, 88, 123, 137, 138, 389, 464, 514, 636, 1514, 1515, 3128, 3268, 3269];
+
+function infrastructureAddressProblem(v: string): string | undefined {
+  const problem = allowlistEntryProblem(v);
+  if (problem || !/^[0-9a-f:.]+(\/\d{1,3})?$/i.test(v.trim())) return `"${v}" is not an IP address or CIDR range`;
+  return undefined;
+}
+
 export const ConfigSchema = z.strictObject({
   /** Where `vigil run` writes actions, outbox messages and reports. */
   out: z.string().default('vigil-out'),
@@ -187,6 +196,37 @@ export const ConfigSchema = z.strictObject({
       groupObservableTypes: z
         .array(z.string())
         .default(['ipv4', 'ipv6', 'domain', 'url', 'email', 'md5', 'sha1', 'sha256', 'sha512']),
+      /**
+       * What every host talks to — domain controllers, DNS servers, gateways, proxies, scanners — is
+       * context in an alert, never a reason to put two alerts in one case (docs/architecture.md, "Grouping").
+       */
+      infrastructure: z
+        .strictObject({
+          /** IPs and CIDRs of infrastructure (`10.0.3.5`, `10.0.0.0/30`). */
+          addresses: z
+            .array(
+              z.string().superRefine((v, ctx) => {
+                const problem = infrastructureAddressProblem(v);
+                if (problem) ctx.addIssue({ code: 'custom', message: problem });
+              }),
+            )
+            .default([]),
+          /** Host name patterns (`*` wildcard) of infrastructure (`dc-*`, `proxy-*`): their addresses and names in other alerts are context. */
+          hosts: z.array(z.string().min(1)).default([]),
+          /** A private address on one of these ports (the server side of DNS, DHCP, Kerberos, NTP, LDAP, syslog, a proxy) is infrastructure. */
+          ports: z.array(z.number().int().min(1).max(65535)).default([...INFRASTRUCTURE_PORTS]),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  /** The estate (docs/configuration.md). */
+  assets: z
+    .strictObject({
+      /**
+       * The estate's DNS / Active Directory domains: `ws-042.corp.example` and `ws-042` are one host when
+       * `corp.example` is listed (an alert that names a host both ways teaches it too).
+       */
+      domains: z.array(z.string().regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?$/i, 'a domain name such as corp.example')).default([]),
     })
     .prefault({}),
   playbooks: z

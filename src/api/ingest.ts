@@ -189,7 +189,7 @@ export class IngestBatcher {
           continue;
         }
         try {
-          const alert = normalizeRecord(item.record, extractForPipeline);
+          const alert = normalizeRecord(item.record, extractForPipeline, this.app.hosts);
           mine.push(alert ? { kind: 'alert', alert } : { kind: 'ignored' });
           if (raw) items.push(item);
           else if (alert) items.push({ file: item.file, line: item.line, alert });

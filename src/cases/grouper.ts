@@ -1,8 +1,43 @@
-import type { VigilConfig } from '../config.js';
+import { INFRASTRUCTURE_PORTS, type VigilConfig } from '../config.js';
+import { globToRegExp } from '../core/glob.js';
 import { stableId } from '../core/ids.js';
-import { maxSeverity, severityRank, type Alert, type Assessment, type Severity } from '../core/types.js';
+import { maxSeverity, severityRank, type Alert, type Assessment, type Observable, type Severity } from '../core/types.js';
+import { Warninglists } from '../intel/warninglists.js';
 
-export type GroupingConfig = VigilConfig['cases'];
+/** `cases` in vigil.yaml; `infrastructure` may be left out (nothing configured, default ports). */
+export type GroupingConfig = Omit<VigilConfig['cases'], 'infrastructure'> & { infrastructure?: Partial<VigilConfig['cases']['infrastructure']> };
+
+/**
+ * What counts as infrastructure: configured addresses and CIDRs, host name patterns, and the server
+ * side of infrastructure ports. Its addresses and names are context in alerts, not grouping keys.
+ */
+export class Infrastructure {
+  private readonly addresses: Warninglists;
+  private readonly hosts: RegExp[];
+  readonly ports: ReadonlySet<number>;
+
+  constructor(cfg: GroupingConfig['infrastructure'] = {}) {
+    // The allowlist matcher already answers "is this IP in one of these addresses or ranges".
+    this.addresses = Warninglists.build({ lists: [], allowlist: cfg.addresses ?? [] });
+    this.hosts = (cfg.hosts ?? []).map(globToRegExp);
+    this.ports = new Set(cfg.ports ?? INFRASTRUCTURE_PORTS);
+  }
+
+  /** The host (a canonical name, an FQDN) is infrastructure by name. */
+  isHost(name: string): boolean {
+    return this.hosts.some((re) => re.test(name));
+  }
+
+  /** The address is infrastructure: configured, or seen as the server of an infrastructure port. */
+  isAddress(o: Pick<Observable, 'type' | 'value' | 'port'>): boolean {
+    if (o.port !== undefined && this.ports.has(o.port)) return true;
+    return !this.addresses.empty && this.addresses.match({ type: o.type, value: o.value }) !== undefined;
+  }
+}
+
+function isAddress(o: Observable): boolean {
+  return o.type === 'ipv4' || o.type === 'ipv6';
+}
 
 interface KeySpan {
   caseId: string;
@@ -74,8 +109,11 @@ export class CaseGrouper {
   readonly cases = new Map<string, OpenCase>();
   private readonly observableTypes: Set<string>;
 
+  private readonly infra: Infrastructure;
+
   constructor(private readonly cfg: GroupingConfig) {
     this.observableTypes = new Set(cfg.groupObservableTypes);
+    this.infra = new Infrastructure(cfg.infrastructure);
   }
 
   /** Seeds an open case and its keys from the store. */
@@ -101,14 +139,27 @@ export class CaseGrouper {
     }
   }
 
+  /**
+   * The keys an alert brings. Internal addresses name hosts, so they group as hosts (`h:10.0.4.42`):
+   * an agent's own address stands beside its name, and a network sensor's private endpoints are the
+   * hosts its alert is about. What an agent reports about other internal machines (the clients a
+   * domain controller sees, the admin's jump host) is context, and so is infrastructure
+   * (`cases.infrastructure`) wherever it appears: these would chain unrelated activity into one case.
+   */
   keysOf(alert: Alert): string[] {
     const keys: string[] = [];
+    const sensor = alert.host.role === 'sensor';
     for (const by of this.cfg.groupBy) {
       // A network sensor's name says where traffic was seen, not which asset is involved.
       if (by === 'host') {
-        if (alert.host.role !== 'sensor') keys.push(`h:${alert.host.name.toLowerCase()}`);
-      }
-      else if (by === 'rule') keys.push(`r:${alert.source}:${alert.rule.id}`);
+        if (sensor) continue;
+        const name = alert.host.name.toLowerCase();
+        keys.push(`h:${name}`);
+        if (this.infra.isHost(name)) continue;
+        for (const o of alert.observables) {
+          if (isAddress(o) && o.scope === 'private' && this.isOwn(alert, o) && !this.infra.isAddress(o)) keys.push(`h:${o.value}`);
+        }
+      } else if (by === 'rule') keys.push(`r:${alert.source}:${alert.rule.id}`);
       else if (by === 'user') {
         for (const o of alert.observables) {
           if (o.type !== 'user') continue;
@@ -118,11 +169,24 @@ export class CaseGrouper {
       } else {
         for (const o of alert.observables) {
           // Loopback and other reserved addresses appear in unrelated logs everywhere: they link nothing.
-          if (this.observableTypes.has(o.type) && o.scope !== 'reserved') keys.push(`o:${o.type}:${o.value}`);
+          if (!this.observableTypes.has(o.type) || o.scope === 'reserved') continue;
+          if (isAddress(o)) {
+            if (this.infra.isAddress(o)) continue;
+            if (o.scope === 'private') {
+              if (sensor && !this.isOwn(alert, o)) keys.push(`h:${o.value}`);
+              continue;
+            }
+          } else if ((o.type === 'domain' || o.type === 'host') && this.infra.isHost(o.value)) continue;
+          keys.push(`o:${o.type}:${o.value}`);
         }
       }
     }
     return keys.length > 1 ? [...new Set(keys)] : keys;
+  }
+
+  /** The observable is an address of the alert's own host (agent, manager or sensor). */
+  private isOwn(alert: Alert, o: Observable): boolean {
+    return o.role === 'host' || o.value === alert.host.ip;
   }
 
   assign(alert: Alert, assessment: Assessment): CaseChange {

@@ -42,6 +42,15 @@ export const Observable = z.object({
   context: z.string().optional(),
   /** For IP addresses: public / private / reserved. */
   scope: IpScope.optional(),
+  /** For IP addresses seen in network traffic: the port on that side of the connection. */
+  port: z.number().int().min(0).max(65535).optional(),
+  /**
+   * Found by decoding the text at `context`: the layers undone, outermost first (`powershell-enc`,
+   * `safelinks`, `urldefense-v3`, `percent`, …; see docs/ioc.md). Absent when written plainly.
+   */
+  layers: z.array(z.string()).optional(),
+  /** Unwrapped from a rewritten link (Safe Links, URL Defense, a redirector): the wrapping URL. */
+  wrapper: z.string().optional(),
 });
 export type Observable = z.infer<typeof Observable>;
 
@@ -74,7 +83,10 @@ export const Alert = z.object({
     mitre: Mitre.default({ ids: [], tactics: [], techniques: [] }),
   }),
   host: z.object({
+    /** The host's canonical identity (src/core/identity.ts): grouping, tasks, containment and reports use it. */
     name: z.string(),
+    /** Other names of the same host in this alert or learned for it (an FQDN, another spelling, `id:<agent id>`). */
+    aliases: z.array(z.string()).optional(),
     ip: z.string().optional(),
     id: z.string().optional(),
     /** `agent`: the alert is about this host; `sensor`: a network sensor that saw the traffic. */

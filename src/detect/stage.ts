@@ -53,6 +53,16 @@ function first(fields: Record<string, unknown>, names: readonly string[]): strin
   return undefined;
 }
 
+/** The event's other names for its host (`Computer` is the FQDN, `agent.name` the short name): one identity. */
+function hostAliases(fields: Record<string, unknown>, host: string): string[] {
+  const out: string[] = [];
+  for (const f of HOST_FIELDS) {
+    const v = read(fields, f);
+    if (typeof v === 'string' && v && v.toLowerCase() !== host.toLowerCase() && !out.includes(v)) out.push(v);
+  }
+  return out;
+}
+
 /** The event's own identity when it has one (Windows record id, an `id` field), else its content. */
 function eventRef(event: Record<string, unknown>, fields: Record<string, unknown>): string {
   const rec = first(fields, ['EventRecordID', 'event.id', 'id', '_id']);
@@ -234,6 +244,7 @@ export class DetectionStage {
       if (typeof v === 'string' && v) text.push({ field: f, value: v });
     }
     const host = first(fields, HOST_FIELDS) ?? 'unknown';
+    const aliases = hostAliases(fields, host);
     return {
       id: alertId('sigma', sourceRef),
       source: 'sigma',
@@ -242,7 +253,7 @@ export class DetectionStage {
       title: m.title,
       description: m.description ?? '',
       rule: { id: m.id, level: SIGMA_LEVEL_NUMBER[m.level], scale: 'sigma', groups: [...m.tags], mitre: m.mitre },
-      host: { name: host, role: 'agent' },
+      host: { name: host, role: 'agent', ...(aliases.length && { aliases }) },
       observables: bag.items,
       text,
       raw: { type: 'detection', rule: { id: m.id, title: m.title, level: m.level, file: m.file, line: m.line }, event },

@@ -17,6 +17,7 @@ import type { NormalizedAlert } from '../sources/source.js';
 import { overBudgetReason, type DetectionStage } from '../detect/stage.js';
 import type { AuditRow, CaseUpsert, ObservableUpsert, Repo, StoredAlert } from '../store/repo.js';
 import { completeObservables, type TextExtractor } from './observables.js';
+import type { HostIdentities } from '../core/identity.js';
 
 export interface PipelineDeps {
   repo: Repo;
@@ -28,6 +29,8 @@ export interface PipelineDeps {
   /** Routes and delivers case notifications (src/notify/dispatcher.ts). */
   notifier: Pick<Notifier, 'notifyCase'>;
   extractText?: TextExtractor;
+  /** Canonical host identities (`assets.domains` and what alerts teach); without it names are only compared case-insensitively. */
+  hosts?: HostIdentities;
   /** Sigma detection and correlation over every raw record, when rules are configured. */
   detector?: DetectionStage;
   maxLineBytes: number;
@@ -115,13 +118,13 @@ export interface RunSummary {
 }
 
 /** The per-alert part of the pipeline: record → alert with observables. No I/O. */
-export function normalizeRecord(rec: Record<string, unknown>, extract: TextExtractor | undefined): Alert | null {
+export function normalizeRecord(rec: Record<string, unknown>, extract: TextExtractor | undefined, hosts?: HostIdentities): Alert | null {
   const source = sourceFor(rec);
   if (!source) {
     throw new VigilError('VIGIL_INPUT_INVALID', 'not an alert Vigil reads: a Wazuh alert (needs "rule" and "agent"), a Suricata EVE event (needs "event_type") or an Elastic Security alert (needs "kibana.alert.*")');
   }
   const n = source.normalize(rec);
-  return n ? completeObservables(n, extract) : null;
+  return n ? completeObservables(n, extract, hosts) : null;
 }
 
 /** The observables of an alert that intel should be asked about. */
@@ -156,7 +159,7 @@ export function emptySummary(outDir: string): RunSummary {
 }
 
 /** What the normalize + detect + observables stage needs. */
-export type ItemStageDeps = Pick<PipelineDeps, 'detector' | 'extractText' | 'clock' | 'log'>;
+export type ItemStageDeps = Pick<PipelineDeps, 'detector' | 'extractText' | 'hosts' | 'clock' | 'log'>;
 
 /**
  * Stage 1 for one input item — Sigma over a raw record (when rules are loaded), normalize, complete
@@ -176,7 +179,7 @@ export function alertsOfItem(item: InputRecord | { file: string; line: number; a
     // The record still goes on; the rules it did not get to are named so the gap is visible.
     if (r.overBudget) summary.issues.push({ file: item.file, line: item.line, field: 'detect', reason: overBudgetReason(r.overBudget) });
     summary.alerts.read += r.alerts.length;
-    for (const n of r.alerts) out.push(completeObservables(n, d.extractText));
+    for (const n of r.alerts) out.push(completeObservables(n, d.extractText, d.hosts));
     if (!sourceFor(item.record)) return out;
   }
   summary.alerts.read++;
@@ -190,7 +193,7 @@ export function alertsOfItem(item: InputRecord | { file: string; line: number; a
     return out;
   }
   try {
-    const alert = normalizeRecord(item.record, d.extractText);
+    const alert = normalizeRecord(item.record, d.extractText, d.hosts);
     if (alert === null) summary.alerts.ignored++;
     else out.push(alert);
   } catch (e) {
@@ -432,7 +435,7 @@ export class Pipeline {
       }
     };
     const detected = async (item: { file: string; line: number }, found: NormalizedAlert[]): Promise<void> => {
-      for (const n of found) await add(item, completeObservables(n, this.d.extractText));
+      for (const n of found) await add(item, completeObservables(n, this.d.extractText, this.d.hosts));
     };
 
     for await (const item of items) {

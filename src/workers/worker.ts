@@ -21,7 +21,7 @@ import type { Leases } from './leases.js';
 import { CaseMessage, contentId, decode, encode, IngestMessage, partitionOf, RespondMessage } from './messages.js';
 
 /** What a worker uses of the composition root. */
-export type WorkerApp = Pick<App, 'repo' | 'intel' | 'config' | 'clock' | 'log' | 'pipeline'>;
+export type WorkerApp = Pick<App, 'repo' | 'intel' | 'config' | 'clock' | 'log' | 'pipeline'> & Partial<Pick<App, 'hosts'>>;
 
 /** Partitions of these stages are owned by one worker at a time; respond partitions are shared. */
 const OWNED: readonly Stage[] = ['ingest', 'case'];
@@ -391,7 +391,7 @@ export class Worker {
       const closed = det.close(now);
       if (closed.alerts.length) {
         this.dirty.add(p);
-        await this.forward(p, `close:${p}`, closed.alerts.map((n) => completeObservables(n, extractForPipeline)));
+        await this.forward(p, `close:${p}`, closed.alerts.map((n) => completeObservables(n, extractForPipeline, this.app.hosts)));
       }
     }
     await this.saveDetectors([...this.dirty]);
@@ -402,7 +402,7 @@ export class Worker {
     const msg = decode<IngestMessage>(IngestMessage, d.data, 'ingest');
     const detector = await this.detectorFor(d.partition);
     const summary = emptySummary(this.app.config.out);
-    const deps = { ...(detector && { detector }), extractText: extractForPipeline, clock: this.app.clock, log: this.app.log };
+    const deps = { ...(detector && { detector }), extractText: extractForPipeline, hosts: this.app.hosts, clock: this.app.clock, log: this.app.log };
     const alerts = new Map<string, Alert>();
     for (const item of msg.items) {
       for (const a of alertsOfItem(item, deps, summary)) if (!alerts.has(a.id)) alerts.set(a.id, a);

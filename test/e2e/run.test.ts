@@ -71,7 +71,7 @@ describe.each(stores)('vigil run over the samples ($name)', (backend) => {
     expect(alerts.map((a) => a.ruleId)).toEqual(expect.arrayContaining(['5712', '5715', '550']));
   });
 
-  it('writes a simulated block for the malicious IP and refuses to isolate an allowlisted host', () => {
+  it('writes a simulated block for the malicious IP and never isolates an allowlisted host or a sensor', () => {
     const actionFiles = readdirSync(join(dir, 'out/actions'), { recursive: true }).map(String).filter((f) => f.endsWith('.json'));
     const records = actionFiles.map((f) => JSON.parse(readFileSync(join(dir, 'out/actions', f), 'utf8')) as { action: string; target: string; status: string; reason: string; details: { commands?: string[] } });
     const block = records.find((r) => r.action === 'block-ip' && r.target === '185.220.101.47');
@@ -79,8 +79,11 @@ describe.each(stores)('vigil run over the samples ($name)', (backend) => {
     expect(block!.details.commands).toEqual(expect.arrayContaining(['iptables -I INPUT -s 185.220.101.47 -j DROP']));
     expect(records.filter((r) => r.action === 'block-ip').every((r) => r.status !== 'simulated' || !/^(10\.|192\.168\.|127\.)/.test(r.target))).toBe(true);
     const refused = records.filter((r) => r.status === 'refused');
-    expect(refused.length).toBeGreaterThan(0);
     expect(refused.every((r) => r.reason.length > 0)).toBe(true);
+    // samples/vigil.yaml allowlists dc-*, fw-*, wazuh-* for containment; the Pikabot case's host is ws-042.
+    const isolations = records.filter((r) => r.action === 'isolate-host');
+    expect(isolations.filter((r) => /^(dc|fw|wazuh)-/.test(r.target)).every((r) => r.status === 'refused')).toBe(true);
+    expect(isolations.map((r) => r.target)).not.toContain('ws-042.corp.northwind.internal');
     // The Suricata sensor saw the traffic; it is never a containment target.
     expect(records.some((r) => r.action === 'isolate-host' && r.target === 'suricata')).toBe(false);
   });

@@ -151,12 +151,23 @@ export default defineAlertSource({
     for (const [field, kind, role] of FIELDS) {
       const v = ecsGet(r, field);
       if (v === undefined) continue;
+      // `source.ip` → `source.port`: the port on that side of the connection.
+      const port = kind === 'ip' && !field.startsWith('related.') ? ecsGet(r, `${field.slice(0, field.lastIndexOf('.'))}.port`) : undefined;
       for (const value of values(v).slice(0, 50)) {
-        if (kind === 'ip') bag.ip(value, role, field);
+        if (kind === 'ip') bag.ip(value, role, field, port);
         else if (kind === 'hash') bag.hash(value, role, field);
         else if (kind === 'url') {
           if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) bag.add('url', value, role, field);
         } else bag.add(kind, value, role, field);
+      }
+    }
+    // No absolute `url.full`/`url.original` (ECS often keeps only the request path there): the URL from
+    // its parts, keeping `url.scheme` and `url.port`.
+    if (!bag.items.some((o) => o.type === 'url' && o.context?.startsWith('url.'))) {
+      const path = str(ecsGet(r, 'url.path')) ?? str(ecsGet(r, 'url.original'));
+      const host = str(first(r, 'url.domain', 'destination.domain', 'destination.ip'));
+      if (path && host) {
+        bag.url({ scheme: ecsGet(r, 'url.scheme'), host, port: ecsGet(r, 'url.port') ?? ecsGet(r, 'destination.port'), path, query: ecsGet(r, 'url.query') }, 'dst', 'url.path');
       }
     }
     if (hostName) bag.add('host', hostName, 'host', 'host.name');

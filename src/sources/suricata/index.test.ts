@@ -100,8 +100,8 @@ describe('suricata source: normalize', () => {
   it('collects src/dest addresses and the HTTP host and URL', () => {
     const a = suricata.normalize(c2Alert())!;
     expect(a.observables).toEqual([
-      { type: 'ipv4', value: '10.0.2.20', role: 'src', context: 'src_ip' },
-      { type: 'ipv4', value: '147.45.79.113', role: 'dst', context: 'dest_ip' },
+      { type: 'ipv4', value: '10.0.2.20', role: 'src', context: 'src_ip', port: 43112 },
+      { type: 'ipv4', value: '147.45.79.113', role: 'dst', context: 'dest_ip', port: 80 },
       { type: 'domain', value: 'telemetry-cdn-sync.top', role: 'dst', context: 'http.hostname' },
       { type: 'url', value: 'http://telemetry-cdn-sync.top/submit.php?id=42', role: 'dst', context: 'http.url' },
       { type: 'host', value: 'suricata', role: 'sensor', context: 'host' },

@@ -21,16 +21,19 @@ export default defineAlertSource({
     // EVE has no alert id: flow id + signature + time is unique per alert and stable across re-reads.
     const sourceRef = `${str(r.flow_id) ?? 'noflow'}:${sid}:${str(r.timestamp)}`;
     const bag = new ObservableBag();
-    bag.ip(r.src_ip, 'src', 'src_ip');
-    bag.ip(r.dest_ip, 'dst', 'dest_ip');
+    bag.ip(r.src_ip, 'src', 'src_ip', r.src_port);
+    bag.ip(r.dest_ip, 'dst', 'dest_ip', r.dest_port);
     const http = obj(r.http);
     const dns = obj(r.dns);
     const tls = obj(r.tls);
     const file = obj(r.fileinfo);
+    // `http.hostname` may be an address (`77.105.161.37`): the pipeline types it as one, never as a domain.
     const host = str(http?.hostname);
     bag.add('domain', host, 'dst', 'http.hostname');
     const path = str(http?.url);
-    if (host && path) bag.add('url', `http://${host}${path.startsWith('/') ? '' : '/'}${path}`, 'dst', 'http.url');
+    // The request went to the server side of the flow: without a Host header that is the address and port.
+    const server = r.direction === 'to_client' ? { ip: r.src_ip, port: r.src_port } : { ip: r.dest_ip, port: r.dest_port };
+    if (path) bag.url({ host: host ?? str(server.ip), port: http?.http_port ?? server.port, path }, 'dst', 'http.url');
     // Suricata 7 alert events carry the query as `dns.query: [{rrname, …}]` (8: `dns.queries`), older ones `dns.rrname`.
     const queries = dns?.query ?? dns?.queries;
     const query = obj(Array.isArray(queries) ? queries[0] : queries);

@@ -91,7 +91,7 @@ describe('wazuh source: normalize', () => {
   it('collects the source IP, the user and the agent host as observables', () => {
     const a = wazuh.normalize(sshFailure())!;
     expect(a.observables).toEqual([
-      { type: 'ipv4', value: '185.220.101.4', role: 'src', context: 'data.srcip' },
+      { type: 'ipv4', value: '185.220.101.4', role: 'src', context: 'data.srcip', port: 50022 },
       { type: 'user', value: 'admin', role: 'user', context: 'data.dstuser' },
       { type: 'host', value: 'web-01', role: 'host', context: 'agent.name' },
       // The agent's own address links network alerts about its traffic to this host.

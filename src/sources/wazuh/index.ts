@@ -27,10 +27,10 @@ const EVENTDATA_FIELDS = new Map<string, [Kind, string]>([
   ['md5', ['hash', 'file']], ['sha1', ['hash', 'file']], ['sha256', ['hash', 'file']], ['hashes', ['hashes', 'file']],
 ]);
 
-function collect(bag: ObservableBag, [kind, role]: [Kind, string], v: unknown, field: string): void {
+function collect(bag: ObservableBag, [kind, role]: [Kind, string], v: unknown, field: string, port?: unknown): void {
   switch (kind) {
     case 'ip':
-      return bag.ip(v, role, field);
+      return bag.ip(v, role, field, port);
     case 'hash':
       return bag.hash(v, role, field);
     case 'hashes': {
@@ -47,10 +47,13 @@ function collect(bag: ObservableBag, [kind, role]: [Kind, string], v: unknown, f
   }
 }
 
+// The port field beside each address field, where decoders write one (forwarded Suricata EVE, firewalls).
+const PORT_OF: Record<string, string> = { srcip: 'srcport', src_ip: 'src_port', dstip: 'dstport', dest_ip: 'dest_port', dst_ip: 'dst_port', sourceIp: 'sourcePort', destinationIp: 'destinationPort' };
+
 function walk(bag: ObservableBag, o: Json, fields: Map<string, [Kind, string]>, prefix: string): void {
   for (const k in o) {
     const spec = fields.get(k);
-    if (spec) collect(bag, spec, o[k], `${prefix}${k}`);
+    if (spec) collect(bag, spec, o[k], `${prefix}${k}`, PORT_OF[k] !== undefined ? o[PORT_OF[k]] : undefined);
   }
 }
 
@@ -92,6 +95,9 @@ export default defineAlertSource({
       bag.add('filepath', syscheck.path, 'file', 'syscheck.path');
       for (const h of ['md5_after', 'sha1_after', 'sha256_after']) bag.hash(syscheck[h], 'file', `syscheck.${h}`);
     }
+    const http = obj(data.http);
+    // Forwarded IDS events (Suricata EVE under data.*): the URL with its port, as the Suricata source builds it.
+    if (http && str(http.url)) bag.url({ host: str(http.hostname) ?? str(data.dest_ip), port: http.http_port ?? data.dest_port, path: str(http.url) }, 'dst', 'data.http.url');
     const agentName = str(agent.name) ?? str(get(r, 'manager.name')) ?? 'unknown';
     bag.add('host', agentName, 'host', 'agent.name');
     // The agent's own address links network alerts (a sensor seeing its traffic) to this host.
@@ -107,6 +113,13 @@ export default defineAlertSource({
 
     const agentIp = str(agent.ip);
     const agentId = str(agent.id);
+    // Windows events name the machine by its FQDN: the same host as the agent (src/core/identity.ts ties them).
+    const computer = str(get(data, 'win.system.computer'));
+    const aliases = computer && computer.toLowerCase() !== agentName.toLowerCase() ? [computer] : undefined;
+    // An IDS alert forwarded by the agent (Suricata's eve.json read by the firewall's agent) is about the
+    // traffic's hosts, not the agent's: the agent is then a sensor.
+    const groups = strs(rule.groups);
+    const role = groups.includes('ids') ? 'sensor' : 'agent';
     return {
       id: alertId('wazuh', sourceRef),
       source: 'wazuh',
@@ -114,8 +127,8 @@ export default defineAlertSource({
       time: toIsoTime(r.timestamp, 'timestamp'),
       title: str(rule.description) ?? `Wazuh rule ${str(rule.id) ?? '?'}`,
       description: fullLog ?? '',
-      rule: { id: requireStr(r, 'rule.id'), level, scale: 'wazuh', groups: strs(rule.groups), mitre: mitre(rule) },
-      host: { name: agentName, role: 'agent', ...(agentIp && { ip: agentIp }), ...(agentId && { id: agentId }) },
+      rule: { id: requireStr(r, 'rule.id'), level, scale: 'wazuh', groups, mitre: mitre(rule) },
+      host: { name: agentName, role, ...(aliases && { aliases }), ...(agentIp && { ip: agentIp }), ...(agentId && { id: agentId }) },
       observables: bag.items,
       text,
       raw: r,
