@@ -22,7 +22,8 @@ function humanTime(iso: string): string {
 
 function summarize(r: Omit<CaseReport, 'case'> & { case: Omit<CaseReport['case'], 'summary'> }, related: number[]): string {
   const all = totalsOf(r as CaseReport);
-  const hosts = all.hosts.map((h) => h.name);
+  // The canonical name, with the other names alerts used for it: "ws-042 (ws-042.corp.example)".
+  const hosts = all.hosts.map((h) => (h.aliases?.length ? `${h.name} (${h.aliases.slice(0, 3).join(', ')})` : h.name));
   const first = all.firstAlertAt;
   const last = all.lastAlertAt;
   const flagged = r.observables.filter((o) => o.risk && (o.risk.verdict === 'malicious' || o.risk.verdict === 'suspicious'));
@@ -67,7 +68,9 @@ export async function buildCaseReport(repo: Repo, caseId: string, clock: Clock):
   for (const f of facets) {
     alertTotal += f.count;
     const role = roleOf(f.hostRole);
-    if (!hosts.has(f.host)) hosts.set(f.host, { name: f.host, ...(role && { role }) });
+    const known = hosts.get(f.host);
+    if (!known) hosts.set(f.host, { name: f.host, ...(role && { role }), ...(f.hostAliases && { aliases: [...f.hostAliases] }) });
+    else if (f.hostAliases) known.aliases = [...new Set([...(known.aliases ?? []), ...f.hostAliases])];
     const m = f.mitre as Alert['rule']['mitre'] | null;
     m?.ids?.forEach((id, i) => {
       if (mitre.has(id)) return;
@@ -84,6 +87,7 @@ export async function buildCaseReport(repo: Repo, caseId: string, clock: Clock):
       ...(o.role && { role: o.role }),
       ...(o.riskScore !== null && o.verdict && { risk: { score: o.riskScore, verdict: o.verdict as Verdict } }),
       intel: o.intel as IntelResult[],
+      ...(o.provenance && { provenance: o.provenance }),
     }))
     .sort((a, b) => (b.risk?.score ?? -1) - (a.risk?.score ?? -1) || (TYPE_ORDER[a.type] ?? 99) - (TYPE_ORDER[b.type] ?? 99) || a.value.localeCompare(b.value));
   const partial = {

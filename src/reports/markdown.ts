@@ -120,6 +120,7 @@ function observables(v: ReportView): string {
       o.scope ? `**Scope:** ${mdInline(o.scope)}` : '',
       o.role ? `**Role:** ${mdInline(o.role)}` : '',
       `**Risk:** ${o.risk ? `${o.risk.verdict} (${o.risk.score}/100)` : 'not assessed'}`,
+      o.found ? `**Found:** ${mdInline(o.found)}` : '',
     ].filter(Boolean).join(' · ');
     const intel = o.intel.length === 0
       ? 'No provider results.'

@@ -40,6 +40,8 @@ export interface CaseReport {
     /** Unified risk over all providers. */
     risk?: { score: number; verdict: Verdict };
     intel: IntelResult[];
+    /** How the case got it when it was not written plainly: field, decoding layers, wrapping link. */
+    provenance?: { field?: string; layers?: string[]; wrapper?: string };
   }>;
   actions: ActionRecord[];
   tasks: Task[];
@@ -71,8 +73,11 @@ export interface CaseTotals {
   alerts: number;
   observables: number;
   timeline: number;
-  /** Every host of the case's alerts in order of first appearance; `sensor`: a network sensor that saw the traffic. */
-  hosts: Array<{ name: string; role?: 'agent' | 'sensor' }>;
+  /**
+   * Every host of the case's alerts in order of first appearance, by canonical name (src/core/identity.ts);
+   * `sensor`: a network sensor that saw the traffic; `aliases`: the other names alerts gave it.
+   */
+  hosts: Array<{ name: string; role?: 'agent' | 'sensor'; aliases?: string[] }>;
   sources: string[];
   ruleIds: string[];
   /** Every rule group the case's alerts carry (from the store; absent when worked out from the lists). */

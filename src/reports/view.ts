@@ -27,6 +27,8 @@ export interface ObservableView {
   value: string;
   scope: string;
   role: string;
+  /** How it was found when not written plainly: "decoded from PowerShell -EncodedCommand in data.win.eventdata.commandLine". */
+  found: string;
   risk?: { verdict: Verdict; score: string; raw: number };
   intel: IntelView[];
 }
@@ -121,6 +123,7 @@ export function buildView(report: CaseReport): ReportView {
         value: oneLine(o.value),
         scope: oneLine(o.scope),
         role: oneLine(o.role),
+        found: oneLine(foundNote(o.provenance)),
         // `raw` is deliberately not carried over: provider answers can be large, may hold account
         // details, and belong in the JSON artifacts, not in a document that gets forwarded.
         intel: o.intel.map((r) => ({
@@ -261,6 +264,30 @@ export function splitObservables(view: ReportView): { enriched: ObservableView[]
   const plain: ObservableView[] = [];
   for (const o of view.observables) (o.intel.length > 0 || o.risk ? enriched : plain).push(o);
   return { enriched, plain };
+}
+
+const LAYER_WORDS: Record<string, string> = {
+  'powershell-enc': 'PowerShell -EncodedCommand',
+  base64: 'base64',
+  gzip: 'gzip',
+  deflate: 'deflate',
+  percent: 'percent-encoding',
+  redirect: 'a redirect link',
+  safelinks: 'Microsoft Safe Links',
+  'urldefense-v1': 'Proofpoint URL Defense v1',
+  'urldefense-v2': 'Proofpoint URL Defense v2',
+  'urldefense-v3': 'Proofpoint URL Defense v3',
+  mimecast: 'Mimecast URL Protect',
+  'google-redirect': 'a Google redirect',
+};
+
+/** How an observable was found when it was not written plainly, in words; empty when it was. */
+export function foundNote(p: { field?: string; layers?: string[]; wrapper?: string } | undefined): string {
+  if (!p || (!p.layers?.length && !p.wrapper)) return '';
+  const layers = (p.layers ?? []).map((l) => LAYER_WORDS[l] ?? l).join(' → ');
+  const where = p.field ? ` in ${p.field}` : '';
+  const wrapper = p.wrapper ? `; wrapped in ${p.wrapper.length > 120 ? `${p.wrapper.slice(0, 117)}...` : p.wrapper}` : '';
+  return `decoded from ${layers || 'a link'}${where}${wrapper}`;
 }
 
 /** Why an observable has no provider results, in words a reader understands. */

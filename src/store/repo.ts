@@ -118,8 +118,8 @@ const SAVE_BATCH: PreparedStatement = {
           intel = case when jsonb_array_length(excluded.intel) > 0 then excluded.intel else observables.intel end
       ),
       links as (
-        insert into case_observables (case_id, observable_id, role)
-        select x.* from p, jsonb_to_recordset(p.j->'links') as x(case_id text, observable_id text, role text)
+        insert into case_observables (case_id, observable_id, role, provenance)
+        select x.* from p, jsonb_to_recordset(p.j->'links') as x(case_id text, observable_id text, role text, provenance jsonb)
         on conflict do nothing
       ),
       audit as (
@@ -137,6 +137,19 @@ const EXISTING_ALERTS: PreparedStatement = {
   types: ['jsonb'],
   text: 'select id from alerts where id = any(array(select jsonb_array_elements_text($1)))',
 };
+
+/** How an observable that was not written plainly was found: its field, decoding layers, wrapping link. */
+export interface ObservableProvenance {
+  field?: string;
+  layers?: string[];
+  wrapper?: string;
+}
+
+/** The provenance worth keeping for a case link: only for decoded or unwrapped values. */
+export function provenanceOf(o: Observable): ObservableProvenance | null {
+  if (!o.layers?.length && o.wrapper === undefined) return null;
+  return { ...(o.context !== undefined && { field: o.context }), ...(o.layers?.length && { layers: o.layers }), ...(o.wrapper !== undefined && { wrapper: o.wrapper }) };
+}
 
 /** Every read and write the pipeline and API make; one place, so PGlite and PostgreSQL stay identical. */
 export class Repo {
@@ -205,7 +218,12 @@ export class Repo {
         first_seen: o.firstSeen,
         last_seen: o.lastSeen,
       })),
-      links: dedupeBy(batch.caseObservables, (l) => `${l.caseId}:${l.observable.type}:${l.observable.value}`).map((l) => ({ case_id: l.caseId, observable_id: observableId(l.observable), role: l.observable.role ?? null })),
+      links: dedupeBy(batch.caseObservables, (l) => `${l.caseId}:${l.observable.type}:${l.observable.value}`).map((l) => ({
+        case_id: l.caseId,
+        observable_id: observableId(l.observable),
+        role: l.observable.role ?? null,
+        provenance: provenanceOf(l.observable),
+      })),
       audit: batch.audit.map((r) => ({ at: r.at, actor: r.actor, kind: r.kind, case_id: r.caseId ?? null, subject: r.subject ?? '', message: r.message, data: r.data ?? null })),
     };
     const rows = await executePrepared<{ id: string; number: number }>(this.db, SAVE_BATCH, [JSON.stringify(payload), now]);
@@ -264,7 +282,7 @@ export class Repo {
    * from one of them, and every rule group its alerts carry. Only the grouping reads every alert, and
    * it reads no alert body (the groups have a column of their own).
    */
-  async alertFacetsOfCase(caseId: string): Promise<Array<{ ruleId: string; source: string; host: string; hostRole: string | null; mitre: unknown; ruleGroups: string[]; count: number }>> {
+  async alertFacetsOfCase(caseId: string): Promise<Array<{ ruleId: string; source: string; host: string; hostRole: string | null; hostAliases?: string[]; mitre: unknown; ruleGroups: string[]; count: number }>> {
     const groups = await this.db
       .select({
         ruleId: t.alerts.ruleId,
@@ -280,15 +298,15 @@ export class Repo {
       // a rule whose alerts disagree on them comes back as more than one row, merged below.
       .groupBy(t.alerts.ruleId, t.alerts.source, t.alerts.host, t.alerts.ruleGroups)
       .orderBy(sql`min(${t.alerts.time})`, t.alerts.ruleId, t.alerts.source, t.alerts.host);
-    const samples = new Map<string, { role: string | null; mitre: unknown }>();
+    const samples = new Map<string, { role: string | null; aliases: unknown; mitre: unknown }>();
     for (const c of chunks(groups.map((g) => g.sample), 1000)) {
       const rows = await this.db
-        .select({ id: t.alerts.id, role: sql<string | null>`${t.alerts.data}->'host'->>'role'`, mitre: sql<unknown>`${t.alerts.data}->'rule'->'mitre'` })
+        .select({ id: t.alerts.id, role: sql<string | null>`${t.alerts.data}->'host'->>'role'`, aliases: sql<unknown>`${t.alerts.data}->'host'->'aliases'`, mitre: sql<unknown>`${t.alerts.data}->'rule'->'mitre'` })
         .from(t.alerts)
         .where(inArray(t.alerts.id, c));
-      for (const r of rows) samples.set(r.id, { role: r.role, mitre: r.mitre });
+      for (const r of rows) samples.set(r.id, { role: r.role, aliases: r.aliases, mitre: r.mitre });
     }
-    const facets = new Map<string, { ruleId: string; source: string; host: string; hostRole: string | null; mitre: unknown; ruleGroups: string[]; count: number }>();
+    const facets = new Map<string, { ruleId: string; source: string; host: string; hostRole: string | null; hostAliases?: string[]; mitre: unknown; ruleGroups: string[]; count: number }>();
     for (const g of groups) {
       const key = `${g.ruleId}\u0000${g.source}\u0000${g.host}`;
       const listed = Array.isArray(g.ruleGroups) ? g.ruleGroups.filter((x): x is string => typeof x === 'string') : [];
@@ -298,7 +316,17 @@ export class Repo {
         f.ruleGroups = [...new Set([...f.ruleGroups, ...listed])];
       } else {
         const sample = samples.get(g.sample);
-        facets.set(key, { ruleId: g.ruleId, source: g.source, host: g.host, hostRole: sample?.role ?? null, mitre: sample?.mitre ?? null, ruleGroups: listed, count: Number(g.count) });
+        const aliases = Array.isArray(sample?.aliases) ? sample.aliases.filter((x): x is string => typeof x === 'string' && !x.startsWith('id:')) : [];
+        facets.set(key, {
+          ruleId: g.ruleId,
+          source: g.source,
+          host: g.host,
+          hostRole: sample?.role ?? null,
+          ...(aliases.length && { hostAliases: aliases }),
+          mitre: sample?.mitre ?? null,
+          ruleGroups: listed,
+          count: Number(g.count),
+        });
       }
     }
     return [...facets.values()];
@@ -308,21 +336,24 @@ export class Repo {
    * A case's observables, at most `limit` of them: every malicious or suspicious one first, then the
    * riskiest of the rest; and how many the case has in all.
    */
-  async observablesOfCase(caseId: string, limit?: number): Promise<{ rows: Array<typeof t.observables.$inferSelect & { role: string | null }>; total: number }> {
+  async observablesOfCase(
+    caseId: string,
+    limit?: number,
+  ): Promise<{ rows: Array<typeof t.observables.$inferSelect & { role: string | null; provenance: ObservableProvenance | null }>; total: number }> {
     const q = this.db
-      .select({ o: t.observables, role: t.caseObservables.role })
+      .select({ o: t.observables, role: t.caseObservables.role, provenance: t.caseObservables.provenance })
       .from(t.caseObservables)
       .innerJoin(t.observables, eq(t.observables.id, t.caseObservables.observableId))
       .where(eq(t.caseObservables.caseId, caseId));
     if (limit === undefined) {
-      const rows = (await q).map((r) => ({ ...r.o, role: r.role }));
+      const rows = (await q).map((r) => ({ ...r.o, role: r.role, provenance: r.provenance ?? null }));
       return { rows, total: rows.length };
     }
     const [rows, count] = await Promise.all([
       q.orderBy(sql`(${t.observables.verdict} in ('malicious', 'suspicious')) desc`, sql`${t.observables.riskScore} desc nulls last`, asc(t.observables.id)).limit(limit),
       this.db.select({ n: sql<number>`count(*)::int` }).from(t.caseObservables).where(eq(t.caseObservables.caseId, caseId)),
     ]);
-    return { rows: rows.map((r) => ({ ...r.o, role: r.role })), total: Number(count[0]?.n ?? 0) };
+    return { rows: rows.map((r) => ({ ...r.o, role: r.role, provenance: r.provenance ?? null })), total: Number(count[0]?.n ?? 0) };
   }
 
   /** Other cases that share observables with this one: "also seen in cases #12, #40". */

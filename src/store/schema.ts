@@ -136,6 +136,11 @@ export const caseObservables = pgTable(
     caseId: text('case_id').notNull(),
     observableId: text('observable_id').notNull(),
     role: text('role'),
+    /**
+     * How the case first got it when it was not written plainly: the field, the decoding layers
+     * (`powershell-enc`, `safelinks`, …) and the wrapping link. Null for plain values.
+     */
+    provenance: jsonb('provenance').$type<{ field?: string; layers?: string[]; wrapper?: string } | null>(),
   },
   (t) => [primaryKey({ columns: [t.caseId, t.observableId] }), index('case_observables_obs').on(t.observableId)],
 );

@@ -132,6 +132,8 @@ export const REPORT_HTML_TEMPLATE = `<!DOCTYPE html>
 <% } %>
 <% if (o.role) { %>      <span class="attr">role: <%= o.role %></span>
 <% } %>
+<% if (o.found) { %>      <span class="attr">found: <%= o.found %></span>
+<% } %>
       <span class="risk">risk <% if (o.risk) { %><span class="pill v-<%= o.risk.verdict %>"><%= o.risk.verdict %></span> <strong><%= o.risk.score %></strong>/100<% } else { %><span class="pill v-unknown">not assessed</span><% } %></span>
     </div>
 <% if (o.intel.length === 0) { %>

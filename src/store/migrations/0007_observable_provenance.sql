@@ -1,0 +1,1 @@
+ALTER TABLE "case_observables" ADD COLUMN "provenance" jsonb;
