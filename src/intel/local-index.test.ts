@@ -102,6 +102,22 @@ describe('LocalIndex', () => {
     expect(summary('url', 'http://[2001:db8::c2]/')).toEqual(['Feodo Tracker|2001:db8::c2|exact']);
   });
 
+  it('the http and https forms of a listed URL share the listing; a URL written without a scheme finds it too', () => {
+    expect(summary('url', 'https://files.example.net/dl/Invoice.exe')).toEqual(['Mixed|http://files.example.net/dl/Invoice.exe|url']);
+    expect(summary('url', 'files.example.net/dl/Invoice.exe')).toEqual(['Mixed|http://files.example.net/dl/Invoice.exe|url']);
+    expect(summary('url', 'ftp://files.example.net/dl/Invoice.exe')).toEqual([]);
+  });
+
+  it("a domain or address not listed itself is matched by the listed URLs on it ('url-host'), not by its parent's", () => {
+    expect(summary('domain', 'files.example.net')).toEqual(['Mixed|http://files.example.net/dl/Invoice.exe|url-host']);
+    expect(summary('domain', 'FILES.example.net.')).toEqual(['Mixed|http://files.example.net/dl/Invoice.exe|url-host']);
+    expect(summary('domain', 'example.net')).toEqual([]);
+    const byIp = LocalIndex.build([{ name: 'URLhaus', indicators: [ind('url', 'http://203.0.113.77/bins/arm7')] }]);
+    expect(byIp.lookup('ipv4', '203.0.113.77').map((m) => m.matchedBy)).toEqual(['url-host']);
+    // a URL lookup does not inherit from other URLs on its host
+    expect(byIp.lookup('url', 'http://203.0.113.77/other')).toEqual([]);
+  });
+
   it('matches hashes, emails and ASNs tolerating case', () => {
     expect(summary('sha256', '275A021BBFB6489E54D471899F7DB9D1663FC695EC2FE2A2C4538AABF651FD0F')).toHaveLength(1);
     expect(summary('md5', '44d88612fea8a8f36de82e1278abb02f')).toEqual(['Mixed|44d88612fea8a8f36de82e1278abb02f|exact']);

@@ -11,10 +11,14 @@ export interface IndicatorMatch {
    * exact: the same value (a URL's host equal to a listed domain or IP also counts);
    * cidr: the address (or range) lies inside a listed range;
    * subdomain: the name is a subdomain of a domain listed with `matchSubdomains`;
-   * url: the same normalized URL.
+   * url: the same normalized URL (`http` and `https` spellings of it alike);
+   * url-host: a listed URL is on this host (a domain or address inherits, discounted, from its URLs).
    */
-  matchedBy: 'exact' | 'cidr' | 'subdomain' | 'url';
+  matchedBy: 'exact' | 'cidr' | 'subdomain' | 'url' | 'url-host';
 }
+
+/** Listed URLs per host kept in one answer; a host with more is still answered with these. */
+const MAX_URLS_PER_HOST = 50;
 
 /** Shared answer for every miss, so a miss allocates nothing. */
 const NO_MATCHES: readonly IndicatorMatch[] = Object.freeze([]);
@@ -378,6 +382,8 @@ export class LocalIndex {
   // Answers built on first hit, so hot values cost no allocation (see `chain`).
   private domExactCache: Array<readonly IndicatorMatch[] | undefined> = [];
   private domSubCache: Array<readonly IndicatorMatch[] | undefined> = [];
+  /** Host (lower-case name or address) → the listed URLs on it, replaced by the answer on first hit. */
+  private readonly urlHosts = new Map<string, number[] | readonly IndicatorMatch[]>();
   // Scratch space for lookups; an index is used from one thread.
   private readonly w6a = new Uint32Array(4);
   private readonly w6b = new Uint32Array(4);
@@ -452,6 +458,15 @@ export class LocalIndex {
             default: {
               const key = LocalIndex.exactKey(ind.type, value);
               if (key === undefined) { ok = false; break; }
+              if (ind.type === 'url') {
+                // MISP, STIX, URLhaus… list URLs: their hosts are known through them (discounted).
+                const host = hostOfUrl(key);
+                if (host !== undefined) {
+                  const ids = idx.urlHosts.get(host) as number[] | undefined;
+                  if (ids === undefined) idx.urlHosts.set(host, [id]);
+                  else if (ids.length < MAX_URLS_PER_HOST) ids.push(id);
+                }
+              }
               let m = idx.exact.get(ind.type);
               if (m === undefined) { m = new Map(); idx.exact.set(ind.type, m); }
               const head = m.get(key) as number | undefined;
@@ -537,6 +552,7 @@ export class LocalIndex {
         const ip = parseV4(value, 0, value.length);
         if (ip >= 0) res = this.ip4(ip, ip);
         else if (parseV6(value, 0, value.length, this.w6a)) res = this.ip6(this.w6a, this.w6a);
+        res = join(res, this.urlsOnHost(value));
         break;
       }
       case 'ipv6': {
@@ -545,6 +561,7 @@ export class LocalIndex {
           const ip = parseV4(value, 0, value.length);
           if (ip >= 0) res = this.ip4(ip, ip);
         }
+        res = join(res, this.urlsOnHost(value));
         break;
       }
       case 'cidr':
@@ -552,7 +569,7 @@ export class LocalIndex {
         break;
       case 'domain':
       case 'host':
-        res = this.domain(value, 0, value.length);
+        res = join(this.domain(value, 0, value.length), this.urlsOnHost(value));
         break;
       case 'url':
         res = this.url(value);
@@ -717,11 +734,25 @@ export class LocalIndex {
     }
   }
 
+  /** The listed URLs on a host (a domain or an address), most recently built answer cached. */
+  private urlsOnHost(host: string): Res {
+    if (this.urlHosts.size === 0) return null;
+    let key = host.toLowerCase();
+    if (key.endsWith('.')) key = key.slice(0, -1);
+    const v = this.urlHosts.get(key);
+    if (v === undefined) return null;
+    if (Object.isFrozen(v)) return v as readonly IndicatorMatch[];
+    const answer = Object.freeze((v as number[]).map((id) => this.match(id, 'url-host')));
+    this.urlHosts.set(key, answer);
+    return answer;
+  }
+
   private url(value: string): Res {
     const m = this.exact.get('url') as Map<string, Slot>;
-    let own = this.exactHit(m, value, 'url');
     const sep = value.indexOf('://');
-    if (sep <= 0) return own;
+    // A URL written without a scheme (`evil.example/gate.php`) is looked up as http and https.
+    if (sep <= 0) return /^[a-z0-9.-]+[/:]/i.test(value) ? (this.url(`http://${value}`) ?? null) : this.exactHit(m, value, 'url');
+    let own = this.exactHit(m, value, 'url') ?? this.exactHit(m, otherScheme(value), 'url');
     let hs = sep + 3;
     let he = hs;
     while (he < value.length) {
@@ -731,7 +762,7 @@ export class LocalIndex {
     }
     if (own === null && m.size > 0 && this.urlNeedsNormalizing(value, sep, he)) {
       const n = normalizeUrl(value);
-      if (n !== undefined && n !== value) own = this.exactHit(m, n, 'url');
+      if (n !== undefined && n !== value) own = this.exactHit(m, n, 'url') ?? this.exactHit(m, otherScheme(n), 'url');
     }
     // Authority → host: drop user info and port.
     const at = value.lastIndexOf('@', he - 1);
@@ -757,6 +788,31 @@ export class LocalIndex {
     }
     return false;
   }
+}
+
+/** `http://x` ↔ `https://x`: a listing of one is a listing of the other (the same path on the same host). */
+function otherScheme(url: string): string {
+  if (url.startsWith('http://')) return `https://${url.slice(7)}`;
+  if (url.startsWith('https://')) return `http://${url.slice(8)}`;
+  return url;
+}
+
+/** The lower-case host of a normalized URL (an IPv6 address without brackets), or undefined. */
+function hostOfUrl(url: string): string | undefined {
+  const sep = url.indexOf('://');
+  if (sep <= 0) return undefined;
+  let he = sep + 3;
+  while (he < url.length) {
+    const c = url.charCodeAt(he);
+    if (c === 47 || c === 63 || c === 35) break;
+    he++;
+  }
+  let host = url.slice(url.lastIndexOf('@', he - 1) + 1 || sep + 3, he).toLowerCase();
+  if (host.startsWith('[')) return host.slice(1, host.indexOf(']'));
+  const colon = host.lastIndexOf(':');
+  if (colon >= 0) host = host.slice(0, colon);
+  if (host.endsWith('.')) host = host.slice(0, -1);
+  return host || undefined;
 }
 
 type Res = readonly IndicatorMatch[] | null;

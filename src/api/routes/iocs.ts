@@ -28,8 +28,8 @@ const Match = z.object({
   format: z.string().nullable(),
   type: z.string(),
   value: z.string(),
-  matchedBy: z.enum(['exact', 'cidr', 'subdomain', 'url', 'contained', 'suffix', 'text']).describe(
-    'exact: the value itself; cidr: a listed range holds it; subdomain: a listed parent domain covers it; url: the URL or its host; contained: a listed value inside the searched range; suffix: a listed name under the searched domain; text: the words appear in the value, malware or threat',
+  matchedBy: z.enum(['exact', 'cidr', 'subdomain', 'url', 'url-host', 'contained', 'suffix', 'text']).describe(
+    'exact: the value itself; cidr: a listed range holds it; subdomain: a listed parent domain covers it; url: the URL (http or https) or its host; url-host: a listed URL is on this host; contained: a listed value inside the searched range; suffix: a listed name under the searched domain; text: the words appear in the value, malware or threat',
   ),
   tags: z.array(z.string()),
   malware: z.string().nullable(),

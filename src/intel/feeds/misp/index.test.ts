@@ -85,4 +85,13 @@ describe('misp', () => {
     expect(misp.detect(read('manifest.json'), 'manifest.json')).toBeGreaterThan(0.8);
     expect(misp.detect('{"type":"bundle","objects":[]}', 'x.json')).toBe(0);
   });
+
+  it("a URL attribute makes its host known to the local index (STIX url patterns alike)", async () => {
+    const { LocalIndex } = await import('../../local-index.js');
+    const { stix21 } = await import('../stix21/index.js');
+    const stix = stix21.parse(readFileSync(new URL('../stix21/fixtures/bundle.json', import.meta.url), 'utf8'), { file: 'bundle.json' });
+    const idx = LocalIndex.build([{ name: 'MISP', indicators: r.indicators.filter((i) => i.type === 'url') }, { name: 'STIX', indicators: stix.indicators }]);
+    expect(idx.lookup('domain', 'loader.example.com').map((m) => `${m.feed} ${m.indicator.value} ${m.matchedBy}`)).toEqual(['MISP http://loader.example.com/stage2.bin url-host']);
+    expect(idx.lookup('domain', 'example.org').some((m) => m.feed === 'STIX' && m.matchedBy === 'url-host')).toBe(true);
+  });
 });

@@ -30,6 +30,11 @@ export const LocalFeedsConfig = z.strictObject({
   maliciousAt: z.number().min(0).max(100).default(70),
   /** Points added for each further feed that lists the observable (sources agreeing). */
   perExtraFeed: z.number().min(0).max(50).default(5),
+  /**
+   * A domain or address that is not listed itself but hosts listed URLs inherits their score times
+   * this factor (0 turns it off): `pkg-mirror-update.xyz` is suspect when URLhaus lists two payloads on it.
+   */
+  urlHostFactor: z.number().min(0).max(1).default(0.7),
   /** Ignore listings whose `validUntil` has passed (they are still mentioned as expired). */
   ignoreExpired: z.boolean().default(true),
   /** Evidence lines shown at most; the rest are counted in one line. */

@@ -66,6 +66,28 @@ describe('local-feeds provider', () => {
     expect(r.evidence).toEqual(['subdomain of evil.example listed by Team list as phishing since 2024-01-01']);
   });
 
+  it('a host inherits from the listed URLs on it, discounted and saying so', async () => {
+    const urls: Indicator[] = [
+      { type: 'url', value: 'http://pkg-mirror.example-dl.com/bins/x86_64.sh', tags: [], threat: 'malware_download', line: 1, firstSeen: '2025-01-10' },
+      { type: 'url', value: 'http://pkg-mirror.example-dl.com/bins/arm7', tags: [], threat: 'malware_download', line: 2, firstSeen: '2025-01-11' },
+    ];
+    const index = LocalIndex.build([{ name: 'URLhaus', indicators: urls }]);
+    const ctx: IntelContext = { clock: fixedClock('2025-01-15T00:00:00Z'), log: silentLogger, fetch: globalThis.fetch, localIndex: index };
+    const made = localFeeds.create(localFeeds.configSchema.parse({}), ctx);
+    if ('disabled' in made) throw new Error(made.disabled);
+    const r = await made.lookup({ type: 'domain', value: 'pkg-mirror.example-dl.com' });
+    // malware_download scores 85; the host was not listed itself: 85 × 0.7 ≈ 59
+    expect(r).toMatchObject({ verdict: 'suspicious', score: 59 });
+    expect(r.evidence).toEqual([
+      'hosts 2 URLs (e.g. http://pkg-mirror.example-dl.com/bins/x86_64.sh) listed by URLhaus as malware download since 2025-01-10 (counted at 70%: the URLs are listed, not the host)',
+    ]);
+    // the https form of a listed http URL is that URL
+    expect(await made.lookup({ type: 'url', value: 'https://pkg-mirror.example-dl.com/bins/arm7' })).toMatchObject({ verdict: 'malicious', score: 85 });
+    const off = localFeeds.create(localFeeds.configSchema.parse({ urlHostFactor: 0 }), ctx);
+    if ('disabled' in off) throw new Error(off.disabled);
+    expect(await off.lookup({ type: 'domain', value: 'pkg-mirror.example-dl.com' })).toMatchObject({ verdict: 'info', score: 0 });
+  });
+
   it('answers unknown with no evidence when nothing matches', async () => {
     const r = await setup().lookup({ type: 'domain', value: 'benign.example' });
     expect(r).toEqual({ provider: 'local-feeds', observable: { type: 'domain', value: 'benign.example' }, verdict: 'unknown', score: 0, evidence: [], tags: [] });

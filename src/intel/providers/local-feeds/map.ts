@@ -49,7 +49,10 @@ export function evidenceLine(m: IndicatorMatch, observable: ObservableRef): stri
     case 'subdomain':
       return `subdomain of ${ind.value} listed by ${m.feed}${as}${since}${about}`;
     case 'url':
-      return `listed by ${m.feed}${as}${since}${about}`;
+      // the same URL over the other scheme (`https://` for a listed `http://`)
+      return `listed by ${m.feed}${as}${since}${about}${ind.value !== observable.value ? ` (listed as ${ind.value})` : ''}`;
+    case 'url-host':
+      return `hosts ${ind.value}, listed by ${m.feed}${as}${since}`;
     default:
       if (observable.type === 'url' && ind.type !== 'url') return `host ${ind.value} listed by ${m.feed}${as}${since}${about}`;
       return `listed by ${m.feed}${as}${since}${about}`;
@@ -84,7 +87,8 @@ export function mapMatches(observable: ObservableRef, matches: readonly Indicato
       tags: [],
     };
   }
-  const scored = live.map((m) => ({ m, score: matchScore(m.indicator, cfg) }));
+  // Listed URLs on the host count for it, discounted: the host itself was not listed.
+  const scored = live.map((m) => ({ m, score: m.matchedBy === 'url-host' ? Math.round(matchScore(m.indicator, cfg) * cfg.urlHostFactor) : matchScore(m.indicator, cfg) }));
   scored.sort((a, b) => b.score - a.score);
   const feeds = new Set(scored.map((s) => s.m.feed));
   const best = scored[0]?.score ?? 0;
@@ -93,8 +97,21 @@ export function mapMatches(observable: ObservableRef, matches: readonly Indicato
 
   const evidence: string[] = [];
   const seenLines = new Set<string>();
+  // Several listed URLs of one feed on the host make one line: "hosts 2 URLs listed by URLhaus …, e.g. …".
+  const urlsByFeed = new Map<string, number>();
+  for (const s of scored) if (s.m.matchedBy === 'url-host') urlsByFeed.set(s.m.feed, (urlsByFeed.get(s.m.feed) ?? 0) + 1);
   for (const s of scored) {
-    const line = evidenceLine(s.m, observable);
+    let line = evidenceLine(s.m, observable);
+    if (s.m.matchedBy === 'url-host') {
+      const n = urlsByFeed.get(s.m.feed) ?? 0;
+      if (n === 0) continue;
+      urlsByFeed.set(s.m.feed, 0);
+      const pct = Math.round(cfg.urlHostFactor * 100);
+      line =
+        n === 1
+          ? `${line} (counted at ${pct}%: the URL is listed, not the host)`
+          : `${line.replace(`hosts ${s.m.indicator.value}, `, `hosts ${n} URLs (e.g. ${s.m.indicator.value}) `)} (counted at ${pct}%: the URLs are listed, not the host)`;
+    }
     if (seenLines.has(line)) continue;
     seenLines.add(line);
     evidence.push(line);

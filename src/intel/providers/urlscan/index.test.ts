@@ -50,6 +50,19 @@ describe('urlscan provider', () => {
     expect(srv!.requests[0]!.query.get('size')).toBe('10');
   });
 
+  it('uses only scans about the queried value: a hit for another domain or URL is not its answer', async () => {
+    // a search that answers with scans of a different host whatever it is asked
+    const h = await setup((r) => (r.path === '/api/v1/search/' ? { body: fixture('search') } : routes(r)));
+    const d = await h.lookup({ type: 'domain', value: 'example-secure.top' });
+    expect(d).toMatchObject({ verdict: 'unknown', score: 0 });
+    expect(d.evidence).toEqual(['no urlscan.io scans in the last 365 days; 2 scans the search returned are about other domains']);
+    const u = await h.lookup({ type: 'url', value: 'https://paypa1-login.example-secure.top/other' });
+    expect(u).toMatchObject({ verdict: 'unknown', score: 0 });
+    // the same URL spelled with an upper-case host is the same URL
+    expect((await h.lookup({ type: 'url', value: 'https://PAYPA1-login.example-secure.top/signin' })).verdict).toBe('malicious');
+    expect((await h.lookup({ type: 'domain', value: 'paypa1-login.example-secure.top' })).verdict).toBe('malicious');
+  });
+
   it('answers unknown when nobody scanned it, and does not submit unless configured', async () => {
     const h = await setup(routes);
     const r = await h.lookup({ type: 'domain', value: 'quiet.example-secure.top' });

@@ -5,7 +5,7 @@ import type { IntelResult } from '../../../core/types.js';
 import { defineIntelProvider, type ObservableRef } from '../../provider.js';
 import { isoFromText, noKey, obj, str } from '../shared.js';
 import { UrlscanConfig } from './config.js';
-import { mapUrlscan, noScans, scansOf, searchQuery } from './map.js';
+import { aboutQuery, mapUrlscan, noScans, scansOf, searchQuery } from './map.js';
 
 /** urlscan.io recommends waiting this long after a submission before the first result poll. */
 const FIRST_POLL_MS = 10_000;
@@ -67,8 +67,15 @@ const urlscan = defineIntelProvider<UrlscanConfig>({
         if (!q) return noScans(o, config.maxAgeDays);
         const params = new URLSearchParams({ q, size: String(config.searchSize) });
         const res = await http.get(`${api}/search/?${params}`, headers);
-        const search = scansOf(res.json);
-        if (search.scans.length === 0) return config.submit && o.type === 'url' ? submitAndWait(o) : noScans(o, config.maxAgeDays);
+        const found = scansOf(res.json);
+        // Only scans about this very value count: a hit for another domain is not an answer for this one.
+        const about = found.scans.filter((s) => aboutQuery(o, s));
+        const search = about.length === found.scans.length ? found : { scans: about, total: about.length };
+        if (search.scans.length === 0) {
+          if (config.submit && o.type === 'url') return submitAndWait(o);
+          const other = found.scans.length;
+          return noScans(o, config.maxAgeDays, other ? `${other} scan${other === 1 ? '' : 's'} the search returned ${other === 1 ? 'is' : 'are'} about other ${o.type === 'url' ? 'URLs' : 'domains'}` : undefined);
+        }
         const latest = search.scans[0]!;
         let full: unknown;
         if (!latest.verdicts) {

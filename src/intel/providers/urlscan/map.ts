@@ -1,5 +1,6 @@
 import type { IntelResult, Verdict } from '../../../core/types.js';
 import type { ObservableRef } from '../../provider.js';
+import { normalizeUrl } from '../../feeds/normalize.js';
 import { count, isoFromText, num, obj, str, strings } from '../shared.js';
 
 export const PROVIDER = 'urlscan';
@@ -43,6 +44,34 @@ export function scansOf(body: unknown): { scans: ScanSummary[]; total: number } 
     scans.push(s);
   }
   return { scans, total: Math.max(num(b.total), scans.length) };
+}
+
+/**
+ * Whether a scan is about the queried value: for a domain, the scanned page's domain (or the
+ * submitted URL's host) is that domain; for a URL, the submitted or the landed-on URL is that URL.
+ * A search answers with near matches too (another host, a page that merely links there), and their
+ * verdicts are not this value's.
+ */
+export function aboutQuery(o: ObservableRef, s: ScanSummary): boolean {
+  const pageUrl = str(s.page.url, 2000);
+  if (o.type === 'domain') {
+    const d = o.value.toLowerCase().replace(/\.$/, '');
+    return str(s.page.domain, 300)?.toLowerCase() === d || hostOf(s.url) === d || hostOf(pageUrl) === d;
+  }
+  if (o.type === 'url') {
+    const want = normalizeUrl(o.value) ?? o.value;
+    return (s.url !== undefined && (normalizeUrl(s.url) ?? s.url) === want) || (pageUrl !== undefined && (normalizeUrl(pageUrl) ?? pageUrl) === want);
+  }
+  return false;
+}
+
+function hostOf(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
 }
 
 export function noScans(o: ObservableRef, maxAgeDays: number, extra?: string): IntelResult {
