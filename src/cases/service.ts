@@ -508,6 +508,13 @@ export class CaseService {
         .update(t.observables)
         .set({ riskScore: e.risk.score, verdict: e.risk.verdict, intel: e.results.map(({ raw: _raw, ...r }) => r) })
         .where(eq(t.observables.id, observableId(o)));
+      // Found malicious: an IOC wherever it was added, unless a person has edited it since.
+      if (e.risk.verdict === 'malicious') {
+        await this.db
+          .update(t.artifacts)
+          .set({ ioc: true })
+          .where(and(eq(t.artifacts.observableId, observableId(o)), eq(t.artifacts.ioc, false), isNull(t.artifacts.updatedAt)));
+      }
       if (caseId && (e.risk.verdict === 'malicious' || e.risk.verdict === 'suspicious')) {
         audit.push({ at, actor: 'intel', kind: 'observable.enriched', caseId, subject: `${o.type}:${o.value}`, message: `${o.type} ${o.value} is ${e.risk.verdict} (risk ${e.risk.score}): ${e.risk.evidence[0] ?? ''}` });
       }

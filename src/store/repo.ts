@@ -117,6 +117,12 @@ const SAVE_BATCH: PreparedStatement = {
           verdict = coalesce(excluded.verdict, observables.verdict),
           intel = case when jsonb_array_length(excluded.intel) > 0 then excluded.intel else observables.intel end
       ),
+      iocs as (
+        -- Observables found malicious are IOCs in the TheHive API too, unless a person has edited them since.
+        update artifacts a set ioc = true
+        from p, jsonb_array_elements_text(p.j->'malicious') as m(id)
+        where a.observable_id = m.id and not a.ioc and a.updated_at is null
+      ),
       links as (
         insert into case_observables (case_id, observable_id, role, provenance)
         select x.* from p, jsonb_to_recordset(p.j->'links') as x(case_id text, observable_id text, role text, provenance jsonb)
@@ -218,6 +224,7 @@ export class Repo {
         first_seen: o.firstSeen,
         last_seen: o.lastSeen,
       })),
+      malicious: [...new Set(batch.observables.filter((o) => o.risk?.verdict === 'malicious').map((o) => observableId(o.observable)))],
       links: dedupeBy(batch.caseObservables, (l) => `${l.caseId}:${l.observable.type}:${l.observable.value}`).map((l) => ({
         case_id: l.caseId,
         observable_id: observableId(l.observable),

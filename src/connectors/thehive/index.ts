@@ -7,7 +7,9 @@ import type { App } from '../../app.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/log.js';
 import type { AlertRow, ArtifactRow, CaseRow } from '../../cases/service.js';
+import type { Alert } from '../../core/types.js';
 import type { Db } from '../../store/db.js';
+import { observableId } from '../../store/repo.js';
 import * as t from '../../store/schema.js';
 import { TheHiveClient, TheHiveHttpError } from './client.js';
 import type { TheHiveConnectorConfig } from './config.js';
@@ -152,10 +154,22 @@ export class TheHiveConnector {
     return out;
   }
 
+  /** The observables of the pipeline's alerts that intel found malicious (observables.id): they go out with `ioc: true`. */
+  private async maliciousOf(alerts: AlertRow[]): Promise<Set<string>> {
+    const ids = [...new Set(alerts.filter((a) => a.extra['origin'] !== 'thehive').flatMap((a) => ((a.data as Alert).observables ?? []).map((o) => observableId(o))))];
+    const out = new Set<string>();
+    for (let i = 0; i < ids.length; i += 1000) {
+      const rows = await this.d.db.select({ id: t.observables.id }).from(t.observables).where(and(inArray(t.observables.id, ids.slice(i, i + 1000)), eq(t.observables.verdict, 'malicious')));
+      for (const r of rows) out.add(r.id);
+    }
+    return out;
+  }
+
   private async alertHashes(ids: string[]): Promise<Map<string, string>> {
     const rows = await this.d.db.select().from(t.alerts).where(inArray(t.alerts.id, ids));
     const arts = await this.artifactsOf(rows);
-    return new Map(rows.map((r) => [r.id, contentHash(alertInput(r, arts.get(r.id), this.d.config.alertType))]));
+    const bad = await this.maliciousOf(rows);
+    return new Map(rows.map((r) => [r.id, contentHash(alertInput(r, arts.get(r.id), this.d.config.alertType, bad))]));
   }
 
   private async caseHashes(ids: string[]): Promise<Map<string, string>> {
@@ -216,7 +230,7 @@ export class TheHiveConnector {
       return 'done';
     }
     const arts = await this.artifactsOf([alert]);
-    const input = alertInput(alert, arts.get(alert.id), this.d.config.alertType);
+    const input = alertInput(alert, arts.get(alert.id), this.d.config.alertType, await this.maliciousOf([alert]));
     const hash = contentHash(input);
     let remoteId = row.remoteId;
     let remoteCaseId = row.remoteCaseId;

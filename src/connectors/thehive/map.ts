@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Alert, Assessment } from '../../core/types.js';
 import { HIVE_TYPE_OF, OPEN_CASE_STATUSES, severityToNumber } from '../../cases/model.js';
 import type { AlertRow, ArtifactRow, CaseRow } from '../../cases/service.js';
+import { observableId } from '../../store/repo.js';
 
 export interface RemoteObservable {
   dataType: string;
@@ -39,7 +40,7 @@ function clip(s: string, n: number): string {
 }
 
 /** The alert as a TheHive alert: the pipeline's with Vigil's assessment in the description. */
-export function alertInput(row: AlertRow, artifacts: ArtifactRow[] | undefined, alertType: string): RemoteAlert {
+export function alertInput(row: AlertRow, artifacts: ArtifactRow[] | undefined, alertType: string, malicious: ReadonlySet<string> = new Set()): RemoteAlert {
   const data = row.data as Alert & { assessment?: Assessment };
   const fromThehive = row.extra['origin'] === 'thehive';
   const lines: string[] = [];
@@ -67,7 +68,8 @@ export function alertInput(row: AlertRow, artifacts: ArtifactRow[] | undefined, 
         const dataType = HIVE_TYPE_OF[o.type] ?? 'other';
         // Types TheHive has no name for travel as `other`, tagged with what they are.
         const tags = [...(dataType === 'other' ? [`vigil:${o.type}`] : []), ...(o.role ? [`role:${o.role}`] : [])];
-        return { dataType, data: o.value, ...(tags.length && { tags }) };
+        // Found malicious by intel: an IOC over there too.
+        return { dataType, data: o.value, ...(tags.length && { tags }), ...(malicious.has(observableId(o)) && { ioc: true }) };
       });
   const mitre = data.rule?.mitre?.ids ?? [];
   return {
