@@ -295,3 +295,45 @@ describe('CaseGrouper: users', () => {
     }
   });
 });
+
+describe('CaseGrouper: infrastructure and internal addresses', () => {
+  const ip = (value: string, role: string, extra: Partial<Observable> = {}): Observable => ({ type: 'ipv4', value, role, scope: value.startsWith('10.') ? 'private' : 'public', ...extra });
+  // The demo's morning: ws-042 (10.0.4.42) is compromised; dc-01 (10.0.3.5) sees logon failures from it.
+  const pikabot = () => alert({ sensor: true, host: 'suricata', title: 'ET MALWARE Pikabot CnC Checkin (POST)', observables: [ip('10.0.4.42', 'src', { port: 50803 }), ip('77.105.161.37', 'dst', { port: 2078 })] });
+  const dnsQuery = () => alert({ sensor: true, host: 'suricata', title: 'ET DNS Query to a *.top domain', observables: [ip('10.0.4.42', 'src', { port: 61288 }), ip('10.0.3.5', 'dst', { port: 53 }), { type: 'domain', value: 'telemetry-cdn-sync.top', role: 'dst' }] });
+  const onWs042 = () => ({ ...alert({ host: 'ws-042', title: 'Encoded PowerShell', observables: [ip('10.0.4.42', 'host')] }), host: { name: 'ws-042', role: 'agent' as const, ip: '10.0.4.42' } });
+  const dcFailure = (n: number) => ({ ...alert({ at: T0 + n * 1000, host: 'dc-01', rule: '60122', title: 'Logon Failure', observables: [ip('10.0.4.42', 'src'), ip('10.0.3.5', 'host')] }), host: { name: 'dc-01', role: 'agent' as const, ip: '10.0.3.5' } });
+
+  it('a sensor alert about an internal endpoint joins the host it names; an agent alert about its clients does not chain them', () => {
+    const g = new CaseGrouper(cfg({ groupBy: ['observable', 'host'] }));
+    const a = g.assign(pikabot(), critical);
+    expect(a.keys).toEqual(['h:10.0.4.42', 'o:ipv4:77.105.161.37']);
+    const ws = g.assign(onWs042(), high);
+    expect(ws).toMatchObject({ caseId: a.caseId, joinedBy: 'h:10.0.4.42' });
+    expect(describeKey('h:10.0.4.42')).toBe('same host 10.0.4.42');
+    // Logon failures on the domain controller from the workstation: their own case, not the Pikabot one.
+    const dc = g.assign(dcFailure(1), medium);
+    expect(dc.opened).toBe(true);
+    expect(dc.keys).toEqual(['h:dc-01', 'h:10.0.3.5']);
+    expect(g.assign(dcFailure(2), medium).caseId).toBe(dc.caseId);
+  });
+
+  it("the server side of DNS, Kerberos, LDAP… is infrastructure: it links nothing (cases.infrastructure.ports)", () => {
+    const g = new CaseGrouper(cfg({ groupBy: ['observable', 'host'] }));
+    expect(g.keysOf(dnsQuery())).toEqual(['h:10.0.4.42', 'o:domain:telemetry-cdn-sync.top']);
+    const noPorts = new CaseGrouper(cfg({ groupBy: ['observable'], infrastructure: { ports: [] } }));
+    expect(noPorts.keysOf(dnsQuery())).toContain('h:10.0.3.5');
+  });
+
+  it('configured infrastructure addresses, ranges and host names are context wherever they appear', () => {
+    const g = new CaseGrouper(cfg({ groupBy: ['observable', 'host'], infrastructure: { addresses: ['10.0.3.5', '203.0.113.0/24'], hosts: ['dc-*', 'proxy-*'] } }));
+    const viaProxy = alert({ sensor: true, observables: [ip('10.0.4.42', 'src'), ip('10.0.3.5', 'dst', { port: 445 }), { type: 'ipv4', value: '203.0.113.80', role: 'dst', scope: 'public' }, { type: 'domain', value: 'proxy-01.corp.example', role: 'dst' }, { type: 'domain', value: 'evil.example.com', role: 'dst' }] });
+    expect(g.keysOf(viaProxy)).toEqual(['h:10.0.4.42', 'o:domain:evil.example.com']);
+    // an infrastructure host's own alerts still group by its name, not by its address
+    expect(g.keysOf(dcFailure(3))).toEqual(['h:dc-01']);
+  });
+
+  it('the config rejects infrastructure addresses that are not addresses', () => {
+    expect(() => cfg({ infrastructure: { addresses: ['dc-01'] } })).toThrow(/not an IP address or CIDR range/);
+  });
+});

@@ -244,3 +244,49 @@ describe('linear time', () => {
     expect(performance.now() - t0).toBeLessThan(60_000);
   }, 120_000);
 });
+
+// Classes of misses third-party suites found (written here with the team's own examples).
+describe('recall classes', () => {
+  it('a registry key followed by another on the same line is two keys', () => {
+    expect(vals('HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Run HKCU\\Software\\Classes\\ms-settings\\shell', 'registry')).toEqual([
+      'HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Run',
+      'HKCU\\Software\\Classes\\ms-settings\\shell',
+    ]);
+    // a key with spaces in it is still one
+    expect(vals('HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options\\sethc.exe', 'registry')).toHaveLength(1);
+  });
+  it('keys written <HKCU>\\… and HKEY_USERS\\<SID>\\… (placeholders as whole segments only)', () => {
+    expect(vals('persists in <HKCU>\\Software\\Microsoft\\Windows\\CurrentVersion\\RunOnce and HKEY_USERS\\<SID>\\Software\\Microsoft\\Office', 'registry')).toEqual([
+      '<HKCU>\\Software\\Microsoft\\Windows\\CurrentVersion\\RunOnce',
+      'HKEY_USERS\\<SID>\\Software\\Microsoft\\Office',
+    ]);
+    expect(vals('<td>HKLM\\Software\\Vendor</td>', 'registry')).toEqual(['HKLM\\Software\\Vendor']);
+  });
+  it('a URL inside a query value, plain or percent-encoded, is a URL of its own', () => {
+    expect(vals('GET /out.php?u=http://payload.example-dl.com/x.exe&r=1 HTTP/1.1', 'url')).toEqual(['http://payload.example-dl.com/x.exe']);
+    expect(vals('GET /redirect?url=http%3A%2F%2Fpayload.example-dl.com%2Fy.exe HTTP/1.1', 'url')).toEqual(['http://payload.example-dl.com/y.exe']);
+    // and the hex of an escape never glues onto a name
+    expect(vals('q=%2Fpayload.example-dl.com', 'domain')).toEqual(['payload.example-dl.com']);
+  });
+  it('schemeless host/path and ip:port/path are URLs; a bare host, a CIDR and a path segment are not', () => {
+    expect(vals('beacons to update-check.example-cdn.com/api/v2/gate.php and 185.244.30.17:8080/bins/mips', 'url')).toEqual([
+      'update-check.example-cdn.com/api/v2/gate.php',
+      '185.244.30.17:8080/bins/mips',
+    ]);
+    expect(vals('see example.com, 10.0.0.0/8, /var/www/example.com/index.html and example.com/ alone', 'url')).toEqual([]);
+  });
+  it('spaced ASNs and CVEs', () => {
+    expect(vals('routed via asn 1234, ASN 64500 and AS 15169; as 2 of them', 'asn')).toEqual(['AS1234', 'AS64500', 'AS15169']);
+    expect(vals('patch CVE 2014-1001 and cve 2021-44228 now; CVE 1990-1234 is not one', 'cve')).toEqual(['CVE-2014-1001', 'CVE-2021-44228']);
+  });
+  it('the network address of a CIDR is also an IPv4', () => {
+    const r = iocValues(extractIocs('block 185.220.101.0/24'));
+    expect(r.cidr).toEqual(['185.220.101.0/24']);
+    expect(r.ipv4).toEqual(['185.220.101.0']);
+  });
+  it('a URL that is a CSV field ends at the comma; a comma inside a quoted field or a query stays', () => {
+    expect(vals('2026-11-18 08:00:00,http://pkg-mirror.example-dl.com/bins/x86_64.sh,online,malware_download', 'url')).toEqual(['http://pkg-mirror.example-dl.com/bins/x86_64.sh']);
+    expect(vals('"2026-11-18","http://pkg-mirror.example-dl.com/a.php?ids=1,2","online"', 'url')).toEqual(['http://pkg-mirror.example-dl.com/a.php?ids=1,2']);
+    expect(vals('two links http://a.example-one.com/x,http://b.example-two.com/y', 'url')).toEqual(['http://a.example-one.com/x', 'http://b.example-two.com/y']);
+  });
+});

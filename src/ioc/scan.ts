@@ -835,10 +835,10 @@ function tryUrl(s: State, a: number, b: number): number {
   let end = u;
   const c = t.charCodeAt(u);
   if (c === Ch.SLASH || c === Ch.QMARK || c === Ch.HASH) {
-    // A URL that is a field of a comma-separated line ends at the next comma; one in another URL's
-    // query value (`?q=http://x/y&sa=D`) ends where that value does, unless it has a query of its own.
+    // A URL that is a field of a comma-separated line ends at the next comma; one that is a query or
+    // key=value value (`?q=http://x/y&sa=D`) ends where that value does, unless it has a query of its own.
     const before = t.charCodeAt(a - 1);
-    const stops = (before === Ch.COMMA ? STOP_COMMA : 0) | (nested && before === Ch.EQ ? STOP_AMP : 0);
+    const stops = (before === Ch.COMMA ? STOP_COMMA : 0) | (before === Ch.EQ ? STOP_AMP : 0);
     end = trimUrlEnd(t, u, urlPathEnd(t, u, n, stops));
   }
   if (nested) s.nestedUrls++;

@@ -91,6 +91,20 @@ describe('ecs source: normalize', () => {
     expect(obs.filter((o) => o.startsWith('ipv4:45.155.205.233'))).toHaveLength(1);
   });
 
+  it('builds the URL from url.* when there is no absolute one, keeping url.scheme and url.port; addresses keep their port; an IP in a domain field is an address', () => {
+    const doc = {
+      '@timestamp': '2026-11-18T09:22:31.077Z', 'kibana.alert.uuid': 'u-1', 'kibana.alert.rule.name': 'C2 beacon', 'kibana.alert.severity': 'high', 'host.name': 'ws-042',
+      'source.ip': '10.0.4.42', 'source.port': 50803, 'destination.ip': '77.105.161.37', 'destination.port': 2078, 'destination.domain': '77.105.161.37',
+      url: { original: '/api/health/v2', domain: '77.105.161.37', port: 2078, scheme: 'http' },
+    };
+    const a = normalizeRecord(doc, extractForPipeline)!;
+    expect(a.observables.filter((o) => o.type === 'url').map((o) => o.value)).toEqual(['http://77.105.161.37:2078/api/health/v2']);
+    expect(a.observables.filter((o) => o.type === 'domain')).toEqual([]);
+    expect(a.observables.find((o) => o.value === '10.0.4.42')).toMatchObject({ role: 'src', port: 50803 });
+    const https = normalizeRecord({ ...doc, 'kibana.alert.uuid': 'u-2', url: { path: '/login', domain: 'portal.example-sso.com', port: 443, scheme: 'https', query: 'next=%2F' } }, extractForPipeline)!;
+    expect(https.observables.filter((o) => o.type === 'url').map((o) => o.value)).toEqual(['https://portal.example-sso.com/login?next=%2F']);
+  });
+
   it('maps a legacy 7.x signal, whose id comes from the rule, the source event and the time', () => {
     const a = ecs.normalize(legacy)!;
     expect(a.sourceRef).toBe('multiple-logon-failure:zQ8xkHkBbZ2p0Yk3aL1q:2021-06-02T11:19:58.500Z');

@@ -99,6 +99,17 @@ describe('wazuh source: normalize', () => {
     ]);
   });
 
+  it("an IDS alert forwarded by an agent is a sensor's; its URL keeps the port and its addresses theirs", () => {
+    const a = wazuh.normalize(sshFailure({
+      rule: { level: 12, description: 'Suricata: Alert - ET MALWARE Pikabot CnC Checkin (POST)', id: '86601', groups: ['ids', 'suricata'] },
+      agent: { id: '006', name: 'fw-edge', ip: '10.0.0.1' },
+      data: { src_ip: '10.0.4.42', src_port: '50803', dest_ip: '77.105.161.37', dest_port: '2078', http: { hostname: '77.105.161.37', http_port: '2078', url: '/api/health/v2' } },
+    }))!;
+    expect(a.host).toMatchObject({ name: 'fw-edge', role: 'sensor' });
+    expect(a.observables).toContainEqual({ type: 'url', value: 'http://77.105.161.37:2078/api/health/v2', role: 'dst', context: 'data.http.url' });
+    expect(a.observables).toContainEqual({ type: 'ipv4', value: '10.0.4.42', role: 'src', context: 'data.src_ip', port: 50803 });
+  });
+
   it('drops values that are not what their field promises', () => {
     const a = wazuh.normalize(sshFailure({ data: { srcip: 'not-an-ip', dstuser: '-', dstip: '2001:DB8::1' } }))!;
     expect(a.observables.map((o) => `${o.type}:${o.value}`)).toEqual(['ipv6:2001:db8::1', 'host:web-01', 'ipv4:10.0.1.10']);
