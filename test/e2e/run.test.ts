@@ -71,6 +71,26 @@ describe.each(stores)('vigil run over the samples ($name)', (backend) => {
     expect(alerts.map((a) => a.ruleId)).toEqual(expect.arrayContaining(['5712', '5715', '550']));
   });
 
+  it("shows the Pikabot case whole: the stage-2 URL from the encoded PowerShell, one ws-042, the C2 URL with its port, no domain for an IP, no unrelated logon failures", async () => {
+    const cases = await app.repo.listCases(100);
+    const pika = cases.find((c) => c.title.startsWith('ET MALWARE Pikabot CnC Checkin (POST)'));
+    expect(pika).toBeDefined();
+    const { buildCaseReport } = await import('../../src/cases/report.js');
+    const { assetHosts } = await import('../../src/reports/model.js');
+    const r = (await buildCaseReport(app.repo, pika!.id, app.clock))!;
+    const stage2 = r.observables.find((o) => o.value === 'http://docs-viewer-cloud.online/ps/stage2.ps1');
+    expect(stage2).toMatchObject({ type: 'url', risk: { verdict: 'malicious' }, provenance: { layers: ['powershell-enc'], field: 'data.win.eventdata.commandLine' } });
+    expect(r.observables.find((o) => o.value === 'http://77.105.161.37:2078/api/health/v2')).toMatchObject({ type: 'url', risk: { verdict: 'malicious' } });
+    expect(r.observables.filter((o) => o.type === 'domain' && /^\d+\.\d+\.\d+\.\d+$/.test(o.value))).toEqual([]);
+    // The Sigma detection names the host by its FQDN, the Wazuh agent by its short name: one host.
+    expect(assetHosts(r)).toEqual(['ws-042']);
+    expect(r.alerts.some((a) => a.host.includes('.'))).toBe(false);
+    expect(r.tasks.filter((t) => t.title.startsWith('Check authentication')).map((t) => t.title)).toEqual(['Check authentication and process activity on ws-042']);
+    // The domain controller's logon failures from the workstation are context, not this case.
+    expect(r.alerts.some((a) => a.host === 'dc-01')).toBe(false);
+    expect(r.case.tags).not.toContain('brute-force');
+  });
+
   it('writes a simulated block for the malicious IP and never isolates an allowlisted host or a sensor', () => {
     const actionFiles = readdirSync(join(dir, 'out/actions'), { recursive: true }).map(String).filter((f) => f.endsWith('.json'));
     const records = actionFiles.map((f) => JSON.parse(readFileSync(join(dir, 'out/actions', f), 'utf8')) as { action: string; target: string; status: string; reason: string; details: { commands?: string[] } });
