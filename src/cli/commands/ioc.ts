@@ -33,8 +33,9 @@ export function iocCommand(): Command {
     .option('--no-refang', 'do not recognise defanged forms')
     .option('--no-private', 'leave out private and reserved IP addresses')
     .option('--no-strict-tld', 'accept domains whose TLD is not on the public suffix list')
-    .option('--spans', 'with --json: every occurrence with offsets, raw text and context')
-    .action(async (file: string | undefined, opts: { json?: boolean; types?: string; kind: string; refang: boolean; private: boolean; strictTld: boolean; spans?: boolean }) => {
+    .option('--spans', 'with --json: every occurrence with offsets, raw text, context and decoding layers')
+    .option('--no-decode', 'do not decode PowerShell -enc, base64, percent-encoding or rewritten links')
+    .action(async (file: string | undefined, opts: { json?: boolean; types?: string; kind: string; refang: boolean; private: boolean; strictTld: boolean; spans?: boolean; decode: boolean }) => {
       try {
         if (!KINDS.includes(opts.kind as InputKind)) {
           throw new VigilError('VIGIL_INPUT_INVALID', `--kind: "${opts.kind}" is not one of ${KINDS.join(', ')}`, { field: 'kind' });
@@ -46,6 +47,7 @@ export function iocCommand(): Command {
           refang: opts.refang,
           privateIps: opts.private,
           strictTld: opts.strictTld,
+          decode: opts.decode,
           ...(types ? { types } : {}),
         });
         const wanted = IOC_TYPES.filter((t) => types === undefined || types.includes(t));
@@ -61,7 +63,14 @@ export function iocCommand(): Command {
         const rows: string[][] = [];
         for (const t of wanted) {
           for (const i of result[t]) {
-            const notes = [i.scope, i.registrableDomain && i.registrableDomain !== i.value ? i.registrableDomain : undefined, i.unicode, i.occurrences.some((o) => o.defanged) ? 'defanged' : undefined]
+            const layers = i.occurrences.find((o) => o.layers)?.layers;
+            const notes = [
+              i.scope,
+              i.registrableDomain && i.registrableDomain !== i.value ? i.registrableDomain : undefined,
+              i.unicode,
+              i.occurrences.some((o) => o.defanged) ? 'defanged' : undefined,
+              layers && i.occurrences.every((o) => o.layers) ? `decoded: ${layers.join(' > ')}` : undefined,
+            ]
               .filter(Boolean)
               .join(', ');
             rows.push([t, i.value, String(i.occurrences.length), notes]);
