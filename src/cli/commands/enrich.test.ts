@@ -110,3 +110,20 @@ describe('vigil enrich', () => {
     expect(text).toContain('Last errors:');
   }, 60_000);
 });
+
+describe('vigil enrich: related evidence from the local database (samples/feeds/urlhaus_recent.csv)', () => {
+  it('a host with listed URLs is suspect, and the https and defanged forms of a listed http URL are listed', async () => {
+    const urlhaus = new URL('../../../samples/feeds/urlhaus_recent.csv', import.meta.url).pathname;
+    const cfg = join(dir, 'urlhaus.yaml');
+    writeFileSync(cfg, `dataDir: data-urlhaus\nout: out\nfeeds:\n  - { path: "${urlhaus}", format: urlhaus }\n`);
+    const c = enrichCommand();
+    await c.parseAsync(['pkg-mirror-update.xyz', 'https://pkg-mirror-update.xyz/bins/x86_64.sh', 'hxxp://pkg-mirror-update[.]xyz/bins/x86_64.sh', '--json', '--providers', 'local-feeds', '--config', cfg], { from: 'user' });
+    const j = JSON.parse(out.join(''));
+    expect(j.results.map((r: any) => [r.observable.type, r.observable.value, r.verdict])).toEqual([
+      ['domain', 'pkg-mirror-update.xyz', 'suspicious'],
+      ['url', 'https://pkg-mirror-update.xyz/bins/x86_64.sh', 'malicious'],
+      ['url', 'http://pkg-mirror-update.xyz/bins/x86_64.sh', 'malicious'],
+    ]);
+    expect(j.results[0].evidence[0]).toMatch(/^local-feeds: hosts 2 URLs \(e\.g\. http:\/\/pkg-mirror-update\.xyz\/bins\/.+\) listed by URLhaus .*counted at 70%/);
+  }, 60_000);
+});
