@@ -275,7 +275,9 @@ describe('the web UI API', () => {
       const defanged = (await get(`/api/iocs/search?q=${encodeURIComponent('pkg-mirror-update[.]xyz')}`)).json();
       expect(defanged.query).toMatchObject({ type: 'domain', value: 'pkg-mirror-update.xyz' });
       expect(defanged.matches.length).toBeGreaterThan(0);
-      expect(defanged.matches.every((m: { matchedBy: string }) => m.matchedBy === 'url' || m.matchedBy === 'suffix' || m.matchedBy === 'exact')).toBe(true);
+      expect(defanged.matches.every((m: { matchedBy: string }) => m.matchedBy === 'url-host' || m.matchedBy === 'url' || m.matchedBy === 'suffix' || m.matchedBy === 'exact')).toBe(true);
+      // the URLhaus URLs on the host are found as listed URLs on it
+      expect(defanged.matches.some((m: { matchedBy: string; value: string }) => m.matchedBy === 'url-host' && m.value.startsWith('http://pkg-mirror-update.xyz/'))).toBe(true);
       const suffix = (await get('/api/iocs/search?q=xyz')).json();
       expect(suffix.matches.length).toBeGreaterThan(0);
       const words = (await get('/api/iocs/search?q=QakBot')).json();
