@@ -1,5 +1,6 @@
 import type { ObservableType } from '../core/types.js';
 import type { Indicator } from './feeds/format.js';
+import { urlHostOf } from '../core/url.js';
 import { normalizeAsn, normalizeEmail, normalizeUrl } from './feeds/normalize.js';
 
 /** One feed entry that matched an observable, and how. */
@@ -460,7 +461,7 @@ export class LocalIndex {
               if (key === undefined) { ok = false; break; }
               if (ind.type === 'url') {
                 // MISP, STIX, URLhaus… list URLs: their hosts are known through them (discounted).
-                const host = hostOfUrl(key);
+                const host = urlHostOf(key);
                 if (host !== undefined) {
                   const ids = idx.urlHosts.get(host) as number[] | undefined;
                   if (ids === undefined) idx.urlHosts.set(host, [id]);
@@ -795,24 +796,6 @@ function otherScheme(url: string): string {
   if (url.startsWith('http://')) return `https://${url.slice(7)}`;
   if (url.startsWith('https://')) return `http://${url.slice(8)}`;
   return url;
-}
-
-/** The lower-case host of a normalized URL (an IPv6 address without brackets), or undefined. */
-function hostOfUrl(url: string): string | undefined {
-  const sep = url.indexOf('://');
-  if (sep <= 0) return undefined;
-  let he = sep + 3;
-  while (he < url.length) {
-    const c = url.charCodeAt(he);
-    if (c === 47 || c === 63 || c === 35) break;
-    he++;
-  }
-  let host = url.slice(url.lastIndexOf('@', he - 1) + 1 || sep + 3, he).toLowerCase();
-  if (host.startsWith('[')) return host.slice(1, host.indexOf(']'));
-  const colon = host.lastIndexOf(':');
-  if (colon >= 0) host = host.slice(0, colon);
-  if (host.endsWith('.')) host = host.slice(0, -1);
-  return host || undefined;
 }
 
 type Res = readonly IndicatorMatch[] | null;

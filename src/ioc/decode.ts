@@ -7,6 +7,7 @@
 // hosts), each decoded piece is bounded in size, the nesting in depth and the whole call in total
 // decoded text, so extraction stays linear in the input.
 import { gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
+import { urlAuthority } from '../core/url.js';
 
 /** A decoding step, outermost first in an indicator's `layers`. */
 export type DecodeLayer =
@@ -295,23 +296,12 @@ function isLetter(c: number): boolean {
 
 /** The parts of a URL value the rewriters need. */
 function splitUrl(url: string): { host: string; path: string; query: string } | null {
-  const sep = url.indexOf('://');
-  if (sep < 0) return null;
-  let he = sep + 3;
-  while (he < url.length) {
-    const c = url.charCodeAt(he);
-    if (c === 47 || c === 63 || c === 35) break;
-    he++;
-  }
-  let host = url.slice(sep + 3, he).toLowerCase();
-  const at = host.lastIndexOf('@');
-  if (at >= 0) host = host.slice(at + 1);
-  const colon = host.lastIndexOf(':');
-  if (colon >= 0 && !host.endsWith(']')) host = host.slice(0, colon);
-  const q = url.indexOf('?', he);
-  const hash = url.indexOf('#', he);
+  const a = urlAuthority(url);
+  if (!a) return null;
+  const q = url.indexOf('?', a.end);
+  const hash = url.indexOf('#', a.end);
   const pathEnd = q >= 0 ? q : hash >= 0 ? hash : url.length;
-  return { host, path: url.slice(he, pathEnd), query: q >= 0 ? url.slice(q + 1, hash > q ? hash : url.length) : '' };
+  return { host: url.slice(a.hostStart, a.hostEnd).toLowerCase(), path: url.slice(a.end, pathEnd), query: q >= 0 ? url.slice(q + 1, hash > q ? hash : url.length) : '' };
 }
 
 function params(query: string): Array<[string, string]> {

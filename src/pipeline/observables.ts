@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { HostIdentities } from '../core/identity.js';
+import { urlAuthority } from '../core/url.js';
 import type { Alert, Observable, ObservableType } from '../core/types.js';
 import { ipScope } from '../ioc/classify.js';
 import { refang } from '../ioc/refang.js';
@@ -55,18 +56,9 @@ function canonicalIndicator(o: Observable): boolean {
 
 /** `HTTP://Evil.Example:8080/Path` → `http://evil.example:8080/Path`: scheme and host are case-insensitive, the rest is not. */
 export function lowerSchemeAndHost(url: string): string {
-  const sep = url.indexOf('://');
-  if (sep <= 0) return url;
-  let he = sep + 3;
-  while (he < url.length) {
-    const c = url.charCodeAt(he);
-    if (c === 47 || c === 63 || c === 35) break;
-    he++;
-  }
-  const at = url.lastIndexOf('@', he - 1);
-  const hs = at > sep ? at + 1 : sep + 3;
-  const head = url.slice(0, hs);
-  return `${head.slice(0, sep).toLowerCase()}${head.slice(sep)}${url.slice(hs, he).toLowerCase()}${url.slice(he)}`;
+  const a = urlAuthority(url);
+  if (!a) return url;
+  return `${url.slice(0, a.sep).toLowerCase()}${url.slice(a.sep, a.hostStart)}${url.slice(a.hostStart, a.end).toLowerCase()}${url.slice(a.end)}`;
 }
 
 /**
