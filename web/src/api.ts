@@ -169,6 +169,8 @@ export interface CaseObservable {
   role?: string;
   risk?: { score: number; verdict: string };
   intel: IntelResult[];
+  /** How the case got it when it was not written plainly (decoded from a command line, unwrapped from a link). */
+  provenance?: { field?: string; layers?: string[]; wrapper?: string };
 }
 
 export interface TimelineEntry {

@@ -72,6 +72,10 @@ const ObservableRow = z.object({
   role: z.string().optional(),
   risk: z.object({ score: z.number(), verdict: z.string() }).optional().describe('Unified risk over all providers'),
   intel: z.array(z.unknown()).describe('Each provider\'s latest answer'),
+  provenance: z
+    .object({ field: z.string().optional(), layers: z.array(z.string()).optional(), wrapper: z.string().optional() })
+    .optional()
+    .describe('How the case got it when it was not written plainly: the field, the decoding layers (powershell-enc, safelinks, …), the wrapping link'),
 });
 
 const TimelineRow = z.object({ id: z.number(), at: z.string(), kind: z.string(), message: z.string(), actor: z.string() });
@@ -176,7 +180,7 @@ export function registerCaseLists(server: FastifyInstance, app: App): void {
       const [count] = await rows<{ n: number }>(db, sql`select count(*)::int as n from case_observables where case_id = ${c.id}`);
       const read = await rows<Record<string, unknown>>(
         db,
-        sql`select o.id, o.type, o.value, o.scope, o.risk_score, o.verdict, o.intel, co.role, ${flagged} as flagged, ${risk}::text as risk_key
+        sql`select o.id, o.type, o.value, o.scope, o.risk_score, o.verdict, o.intel, co.role, co.provenance, ${flagged} as flagged, ${risk}::text as risk_key
           from case_observables co join observables o on o.id = co.observable_id
           where co.case_id = ${c.id}${keyed} order by ${flagged} desc, ${risk} desc, o.id limit ${q.limit + 1}`,
       );
@@ -191,6 +195,7 @@ export function registerCaseLists(server: FastifyInstance, app: App): void {
           ...(typeof o['role'] === 'string' && { role: o['role'] }),
           ...(o['risk_score'] !== null && typeof o['verdict'] === 'string' && { risk: { score: Number(o['risk_score']), verdict: o['verdict'] } }),
           intel: Array.isArray(o['intel']) ? o['intel'] : [],
+          ...(o['provenance'] !== null && typeof o['provenance'] === 'object' && { provenance: o['provenance'] as { field?: string; layers?: string[]; wrapper?: string } }),
         })),
       };
     },

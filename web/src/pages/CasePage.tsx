@@ -334,6 +334,12 @@ function Observables({ list }: { list: CaseObservable[] }) {
                 <Link to={`/lookup?q=${encodeURIComponent(o.value)}`} title="Look it up in the IOC database">
                   {o.value}
                 </Link>
+                {o.provenance?.layers && (
+                  <div className="muted small" title={o.provenance.wrapper}>
+                    decoded: {o.provenance.layers.join(' › ')}
+                    {o.provenance.field ? ` in ${o.provenance.field}` : ''}
+                  </div>
+                )}
               </td>
               <td>{o.role ?? ''}</td>
               <td>
