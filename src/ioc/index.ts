@@ -117,6 +117,9 @@ function decodeInto(t: string, hits: IocHit[], marks: readonly number[], cfg: Co
     if (w.type !== 'url' || w.layers !== undefined || !mayWrap(w.value)) continue;
     const targets = unwrapUrl(w.value);
     if (targets.length === 0) continue;
+    // Past the budget a wrapper is left as the scanner read it (which also keeps `wrappers`, searched
+    // once per hit below, as short as the budget).
+    if (budget.pieces <= 0) break;
     let inside = w.start + w.value.indexOf('://') + 3;
     while (inside < w.end && t.charCodeAt(inside) !== 47 && t.charCodeAt(inside) !== 63 && t.charCodeAt(inside) !== 35) inside++;
     wrappers.push({ start: inside, end: w.end, all: targets[0]!.layer === 'urldefense-v3', targets: targets.map((x) => x.text) });
