@@ -210,4 +210,11 @@ describe('Assessor', () => {
     expect(a.reasons.map((r) => r.delta)).toEqual([5, 0.3, 0.3]);
     expect(a.score).toBe(6);
   });
+
+  it("an asset pattern written for the FQDN matches a host known by its short name, through the host's aliases", () => {
+    const as = new Assessor(cfg({ assets: [{ pattern: '*.dc.corp.example', criticality: 'critical' }] }));
+    const a = { ...alert({ host: 'dc-01' }), host: { name: 'dc-01', aliases: ['dc-01.dc.corp.example', 'id:004'] } };
+    expect(as.assess(a, []).reasons).toContainEqual({ factor: 'asset', detail: 'host dc-01 is critical-criticality (matches "*.dc.corp.example")', delta: 20 });
+    expect(as.assess(alert({ host: 'dc-01' }), []).reasons.some((r) => r.factor === 'asset')).toBe(false);
+  });
 });

@@ -63,14 +63,17 @@ export class Assessor {
 
   private fixedReasons(alert: Alert): { rule: Reason[]; rest: Reason[] } {
     const r = alert.rule;
-    const key = `${r.scale}\u0000${r.id}\u0000${r.level}\u0000${alert.host.name}\u0000${r.groups.join('\u0001')}\u0000${r.mitre.ids.join('\u0001')}`;
+    const aliases = alert.host.aliases ?? [];
+    const key = `${r.scale}\u0000${r.id}\u0000${r.level}\u0000${alert.host.name}\u0000${aliases.join('\u0001')}\u0000${r.groups.join('\u0001')}\u0000${r.mitre.ids.join('\u0001')}`;
     let f = this.fixed.get(key);
     if (f) return f;
     const w = this.cfg.weights;
     f = { rule: [], rest: [] };
     const rp = rulePoints(alert);
     pushReason(f.rule, 'rule-level', rp.detail, rp.points, w.ruleLevel);
-    const asset = this.criticalityOf(alert.host.name);
+    // The host's canonical name first, then its other names: a pattern written for the FQDN still applies.
+    let asset = this.criticalityOf(alert.host.name);
+    for (const a of aliases) asset ??= a.startsWith('id:') ? undefined : this.criticalityOf(a);
     if (asset) {
       pushReason(f.rest, 'asset', `host ${alert.host.name} is ${asset.criticality}-criticality (matches "${asset.pattern}")`, this.cfg.assetPoints[asset.criticality], w.asset);
     }

@@ -66,6 +66,17 @@ export class HostIdentities {
     return this.domains.has(n.slice(dot + 1)) ? n.slice(0, dot) : n;
   }
 
+  /**
+   * Every name a canonical host may be written as: itself and `<name>.<domain>` for each estate domain.
+   * What name patterns (containment allowlists, asset criticality) are matched against, so that
+   * `*.corp.example` keeps matching `dc-01` once it is known as that.
+   */
+  namesOf(name: string): string[] {
+    const n = this.canonical(name);
+    if (!n || n.includes('.') || isIP(n)) return [n];
+    return [n, ...[...this.domains].slice(0, 50).map((d) => `${n}.${d}`)];
+  }
+
   /** Whether two names are the same host. */
   same(a: string, b: string): boolean {
     return this.canonical(a) === this.canonical(b);

@@ -74,3 +74,14 @@ describe('hostRefusal', () => {
     expect(none.hostRefusal('dc-01')).toBeUndefined();
   });
 });
+
+describe('createGuards: host names', () => {
+  it('an allowlist pattern written for the FQDN protects the host known by its short name', async () => {
+    const { HostIdentities } = await import('../core/identity.js');
+    const ids = new HostIdentities(['corp.example']);
+    const g = createGuards({ allowlistIps: [], allowlistHosts: ['*.dc.corp.example', 'dc-*.corp.example'] }, (h) => ids.namesOf(h));
+    expect(g.hostRefusal('dc-01')).toBe('host dc-01 is on the containment allowlist ("dc-*.corp.example")');
+    expect(g.hostRefusal('ws-042')).toBeUndefined();
+    expect(createGuards({ allowlistIps: [], allowlistHosts: ['dc-*.corp.example'] }).hostRefusal('dc-01')).toBeUndefined();
+  });
+});

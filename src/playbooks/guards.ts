@@ -24,7 +24,11 @@ function specialOverlap(cidr: Cidr): string | undefined {
 }
 
 /** Private and reserved addresses are always refused; the allowlists add more. */
-export function createGuards(opts: { allowlistIps: string[]; allowlistHosts: string[] }): Guards {
+/**
+ * @param namesOf every name of a host (src/core/identity.ts `HostIdentities.namesOf`): an allowlist
+ *   pattern written for the FQDN (`*.dc.corp.example`) still protects the host known by its short name.
+ */
+export function createGuards(opts: { allowlistIps: string[]; allowlistHosts: string[] }, namesOf: (host: string) => string[] = (h) => [h]): Guards {
   const ranges: Array<{ text: string; range: Cidr }> = [];
   for (const entry of opts.allowlistIps) {
     const text = entry.includes('/') ? entry : `${entry}/${ipaddr.parse(entry).kind() === 'ipv4' ? 32 : 128}`;
@@ -56,7 +60,8 @@ export function createGuards(opts: { allowlistIps: string[]; allowlistHosts: str
       return undefined;
     },
     hostRefusal(host) {
-      for (const h of hosts) if (h.re.test(host)) return `host ${host} is on the containment allowlist ("${h.p}")`;
+      const names = namesOf(host);
+      for (const h of hosts) if (names.some((n) => h.re.test(n))) return `host ${host} is on the containment allowlist ("${h.p}")`;
       return undefined;
     },
   };

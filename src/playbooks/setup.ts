@@ -14,6 +14,7 @@ import type { Repo } from '../store/repo.js';
 import type { ActionServices, EnrichAnswer, PlaybookMessage } from './action.js';
 import { PlaybookEngine } from './engine.js';
 import { createGuards } from './guards.js';
+import type { HostIdentities } from '../core/identity.js';
 import type { Playbook } from './schema.js';
 import { PlaybookStore } from './store.js';
 
@@ -69,6 +70,8 @@ export interface EngineHost {
   log: Logger;
   playbooks: Playbook[];
   intel?: IntelEngine;
+  /** Canonical host identities: allowlist patterns are matched against every name of a host. */
+  hosts?: Pick<HostIdentities, 'namesOf'>;
 }
 
 /**
@@ -109,7 +112,7 @@ export function createPlaybookEngine(app: EngineHost, opts: { outDir?: string; f
   return new PlaybookEngine({
     playbooks: app.playbooks,
     settings: app.config.playbooks,
-    guards: createGuards(app.config.playbooks),
+    guards: createGuards(app.config.playbooks, app.hosts ? (h) => app.hosts!.namesOf(h) : undefined),
     clock: app.clock,
     log: app.log,
     services,
