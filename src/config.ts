@@ -30,6 +30,14 @@ export const FeedConfig = z.strictObject({
 /** Ports whose server side is shared infrastructure: DNS, DHCP, Kerberos, NTP, NetBIOS, LDAP, global catalog, syslog, Wazuh, Squid. */
 export const INFRASTRUCTURE_PORTS: readonly number[] = [53, 67, 68, 88, 123, 137, 138, 389, 464, 514, 636, 1514, 1515, 3128, 3268, 3269];
 
+/** A string `problem` has nothing to say about (it returns why a value cannot be used). */
+function checkedString(problem: (v: string) => string | undefined): z.ZodString {
+  return z.string().superRefine((v, ctx) => {
+    const p = problem(v);
+    if (p) ctx.addIssue({ code: 'custom', message: p });
+  });
+}
+
 function infrastructureAddressProblem(v: string): string | undefined {
   const problem = allowlistEntryProblem(v);
   if (problem || !/^[0-9a-f:.]+(\/\d{1,3})?$/i.test(v.trim())) return `"${v}" is not an IP address or CIDR range`;
@@ -131,14 +139,7 @@ export const ConfigSchema = z.strictObject({
       /** Built-in warninglists in use: values on them never score as malicious (docs/intel.md). */
       warninglists: z.array(z.enum(BUILTIN_WARNINGLISTS)).default([...BUILTIN_WARNINGLISTS]),
       /** The team's known-good values (IPs, CIDRs, domains — `*.corp.example` for subdomains —, URLs, hashes, emails): never scored as malicious. */
-      allowlist: z
-        .array(
-          z.string().superRefine((v, ctx) => {
-            const problem = allowlistEntryProblem(v);
-            if (problem) ctx.addIssue({ code: 'custom', message: problem });
-          }),
-        )
-        .default([]),
+      allowlist: z.array(checkedString(allowlistEntryProblem)).default([]),
     })
     .prefault({}),
   assess: z
@@ -203,14 +204,7 @@ export const ConfigSchema = z.strictObject({
       infrastructure: z
         .strictObject({
           /** IPs and CIDRs of infrastructure (`10.0.3.5`, `10.0.0.0/30`). */
-          addresses: z
-            .array(
-              z.string().superRefine((v, ctx) => {
-                const problem = infrastructureAddressProblem(v);
-                if (problem) ctx.addIssue({ code: 'custom', message: problem });
-              }),
-            )
-            .default([]),
+          addresses: z.array(checkedString(infrastructureAddressProblem)).default([]),
           /** Host name patterns (`*` wildcard) of infrastructure (`dc-*`, `proxy-*`): their addresses and names in other alerts are context. */
           hosts: z.array(z.string().min(1)).default([]),
           /** A private address on one of these ports (the server side of DNS, DHCP, Kerberos, NTP, LDAP, syslog, a proxy) is infrastructure. */
