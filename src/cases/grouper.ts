@@ -1,5 +1,5 @@
 import { INFRASTRUCTURE_PORTS, type VigilConfig } from '../config.js';
-import { globToRegExp } from '../core/glob.js';
+import { compileGlob, type Glob } from '../core/glob.js';
 import { stableId } from '../core/ids.js';
 import { maxSeverity, severityRank, type Alert, type Assessment, type Observable, type Severity } from '../core/types.js';
 import { Warninglists } from '../intel/warninglists.js';
@@ -13,13 +13,13 @@ export type GroupingConfig = Omit<VigilConfig['cases'], 'infrastructure'> & { in
  */
 export class Infrastructure {
   private readonly addresses: Warninglists;
-  private readonly hosts: RegExp[];
+  private readonly hosts: Glob[];
   readonly ports: ReadonlySet<number>;
 
   constructor(cfg: GroupingConfig['infrastructure'] = {}) {
     // The allowlist matcher already answers "is this IP in one of these addresses or ranges".
     this.addresses = Warninglists.build({ lists: [], allowlist: cfg.addresses ?? [] });
-    this.hosts = (cfg.hosts ?? []).map(globToRegExp);
+    this.hosts = (cfg.hosts ?? []).map(compileGlob);
     this.ports = new Set(cfg.ports ?? INFRASTRUCTURE_PORTS);
   }
 
