@@ -248,6 +248,7 @@ export class App {
       hosts: this.hosts,
       ...(this.detector && { detector: this.detector }),
       maxLineBytes: this.config.input.maxLineBytes,
+      caseUrl: this.config.notify.caseUrl,
       clock: this.clock,
       log: this.log,
     });

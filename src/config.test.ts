@@ -282,3 +282,33 @@ describe('maskSecrets', () => {
     expect(masked.server).toEqual(config.server);
   });
 });
+
+describe('server: public address and TLS', () => {
+  it('publicUrl is the one source of case links: notify.caseUrl defaults to its case page', () => {
+    const file = write('vigil.yaml', 'server:\n  publicUrl: https://vigil.example.org/soc/\n  tls:\n    certFile: tls/cert.pem\n    keyFile: /etc/vigil/key.pem\n    redirectPort: 8081\n');
+    const { config } = loadConfig({ file, env: {} });
+    expect(config.server.publicUrl).toBe('https://vigil.example.org/soc');
+    expect(config.notify.caseUrl).toBe('https://vigil.example.org/soc/cases/{number}');
+    // Paths resolve against the file's folder, like every other path in it.
+    expect(config.server.tls).toEqual({ certFile: join(dir, 'tls/cert.pem'), keyFile: '/etc/vigil/key.pem', redirectPort: 8081 });
+    const own = write('own.yaml', 'server:\n  publicUrl: https://vigil.example.org\nnotify:\n  caseUrl: https://hive.example.org/case/{id}\n');
+    expect(loadConfig({ file: own, env: {} }).config.notify.caseUrl).toBe('https://hive.example.org/case/{id}');
+    expect(loadConfig({ cwd: tmpdir(), env: {} }).config.notify.caseUrl).toBeUndefined();
+  });
+
+  it('takes them from the environment, as a container sets them', () => {
+    const { config } = loadConfig({ cwd: dir, env: { VIGIL_PUBLIC_URL: 'https://soc.example.org', VIGIL_TLS_CERT_FILE: '/run/secrets/cert.pem', VIGIL_TLS_KEY_FILE: '/run/secrets/key.pem' } });
+    expect(config.server).toMatchObject({ publicUrl: 'https://soc.example.org', tls: { certFile: '/run/secrets/cert.pem', keyFile: '/run/secrets/key.pem' } });
+    expect(config.notify.caseUrl).toBe('https://soc.example.org/cases/{number}');
+  });
+
+  it('refuses a public address that is not a plain http(s) URL, and TLS without its key', () => {
+    for (const bad of ['vigil.example.org', 'javascript:alert(1)', 'https://vigil.example.org/?x=1', 'https://user:pw@vigil.example.org', 'https://vigil example.org']) {
+      const e = loadError({ file: write('bad.yaml', `server:\n  publicUrl: "${bad}"\n`), env: {} });
+      expect(e.field, bad).toBe('server.publicUrl');
+      expect(e.line).toBe(2);
+    }
+    const e = loadError({ file: write('tls.yaml', 'server:\n  tls:\n    certFile: cert.pem\n'), env: {} });
+    expect(e.field).toBe('server.tls.keyFile');
+  });
+});

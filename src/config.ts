@@ -44,6 +44,13 @@ function infrastructureAddressProblem(v: string): string | undefined {
   return undefined;
 }
 
+/** An http(s) origin with an optional path, kept without its trailing slash so links append `/cases/3`. */
+const PublicUrl = z
+  .string()
+  .regex(/^https?:\/\/[^\s<>|?#]+$/, 'must be an http(s) URL without spaces, query or fragment (https://vigil.example.org)')
+  .refine((u) => URL.canParse(u) && !new URL(u).username && !new URL(u).password, 'must be a valid URL without credentials')
+  .transform((u) => u.replace(/\/+$/, ''));
+
 export const ConfigSchema = z.strictObject({
   /** Where `vigil run` writes actions, outbox messages and reports. */
   out: z.string().default('vigil-out'),
@@ -101,6 +108,22 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       host: z.string().default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(8080),
+      /**
+       * The address people and other systems reach Vigil at (`https://vigil.example.org`, or with a
+       * path prefix behind a proxy): the one source of links back to Vigil (notifications, reports).
+       */
+      publicUrl: PublicUrl.optional(),
+      /** Serve HTTPS with these PEM files; `kill -HUP` re-reads them without closing the listener (docs/deploy.md). */
+      tls: z
+        .strictObject({
+          /** File of the certificate chain (PEM), leaf first. */
+          certFile: z.string().min(1),
+          /** File of the certificate's private key (PEM). */
+          keyFile: z.string().min(1),
+          /** Also listen on this port with plain HTTP that answers every request with a redirect to HTTPS. */
+          redirectPort: z.number().int().min(0).max(65535).optional(),
+        })
+        .optional(),
     })
     .prefault({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn') }).prefault({}),
@@ -256,6 +279,11 @@ export const ConfigSchema = z.strictObject({
   phishing: PhishingConfigSchema.prefault({}),
   /** The TheHive-compatible API, case templates and the connector to a real TheHive (docs/thehive.md). */
   thehive: TheHiveConfig.prefault({}),
+}).transform((c) => {
+  // server.publicUrl is the one source of links back to Vigil: a case's link (notifications, reports)
+  // is the web UI's case page under it unless notify.caseUrl names another.
+  if (c.server.publicUrl !== undefined && c.notify.caseUrl === undefined) c.notify.caseUrl = `${c.server.publicUrl}/cases/{number}`;
+  return c;
 });
 
 export type VigilConfig = z.infer<typeof ConfigSchema>;
@@ -269,6 +297,9 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; parse?: (v: string)
   VIGIL_NATS_URL: { path: ['bus', 'url'] },
   VIGIL_HOST: { path: ['server', 'host'] },
   VIGIL_PORT: { path: ['server', 'port'], parse: Number },
+  VIGIL_PUBLIC_URL: { path: ['server', 'publicUrl'] },
+  VIGIL_TLS_CERT_FILE: { path: ['server', 'tls', 'certFile'] },
+  VIGIL_TLS_KEY_FILE: { path: ['server', 'tls', 'keyFile'] },
   VIGIL_LOG_LEVEL: { path: ['log', 'level'] },
   VIGIL_PLAYBOOKS_DIR: { path: ['playbooks', 'dir'] },
   VIGIL_RULES: { path: ['detect', 'rules'], parse: (v) => v.split(',').map((s) => s.trim()).filter(Boolean) },
@@ -345,6 +376,10 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?:
   config.out = abs(config.out);
   config.dataDir = abs(config.dataDir);
   config.playbooks.dir = abs(config.playbooks.dir);
+  if (config.server.tls) {
+    config.server.tls.certFile = abs(config.server.tls.certFile);
+    config.server.tls.keyFile = abs(config.server.tls.keyFile);
+  }
   config.detect.rules = config.detect.rules.map(abs);
   config.detect.pipelines = config.detect.pipelines.map(abs);
   for (const f of config.feeds) f.path = abs(f.path);

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'drizzle-orm';
@@ -19,11 +19,14 @@ import { registerUiApi, sessionsFor } from './routes/index.js';
 import { prepareWebUi, registerUi } from './ui.js';
 import { renderReportHtml, renderReportMarkdown } from '../reports/index.js';
 import { sourcesStatus } from '../sources/live/status.js';
+import { listenRedirect, tlsServer, type TlsServer } from './tls.js';
 
 
-/** Builds the Fastify server over an App; `listen` is the caller's. */
-export async function buildServer(app: App): Promise<FastifyInstance> {
-  const server = Fastify({ logger: false, bodyLimit: 1_048_576 }).withTypeProvider<ZodTypeProvider>();
+/** Builds the Fastify server over an App; `listen` is the caller's. `tls` serves HTTPS (src/api/tls.ts). */
+export async function buildServer(app: App, opts: { tls?: TlsServer } = {}): Promise<FastifyInstance> {
+  // The HTTPS server is made by tls.ts, which keeps it to swap its certificate on SIGHUP.
+  const factory = opts.tls && { serverFactory: opts.tls.factory as unknown as FastifyServerFactory };
+  const server = Fastify({ logger: false, bodyLimit: 1_048_576, ...factory }).withTypeProvider<ZodTypeProvider>();
   collectRoutes(server);
   server.setValidatorCompiler(validatorCompiler);
   server.setSerializerCompiler(serializerCompiler);
@@ -125,7 +128,15 @@ export function installSecurityHeaders(server: FastifyInstance): void {
 /** Starts listening and keeps the process alive until SIGINT/SIGTERM, then closes cleanly. */
 export async function startServer(app: App, opts: { host: string; port: number }): Promise<FastifyInstance> {
   await prepareWebUi();
-  const server = await buildServer(app);
+  const { tls: tlsFiles, publicUrl } = app.config.server;
+  let tls: TlsServer | undefined;
+  try {
+    tls = tlsFiles && tlsServer(tlsFiles);
+  } catch (e) {
+    await app.close();
+    throw e;
+  }
+  const server = await buildServer(app, tls && { tls });
   try {
     await server.listen({ host: opts.host, port: opts.port });
   } catch (e) {
@@ -135,11 +146,35 @@ export async function startServer(app: App, opts: { host: string; port: number }
   }
   const a = server.server.address();
   const addr = a && typeof a === 'object' ? a : undefined;
-  const base = `http://${addr?.family === 'IPv6' ? `[${addr.address}]` : (addr?.address ?? opts.host)}:${addr?.port ?? opts.port}`;
+  const base = `${tls ? 'https' : 'http'}://${addr?.family === 'IPv6' ? `[${addr.address}]` : (addr?.address ?? opts.host)}:${addr?.port ?? opts.port}`;
+  let redirect: Awaited<ReturnType<typeof listenRedirect>> | undefined;
+  if (tlsFiles?.redirectPort !== undefined) {
+    try {
+      redirect = await listenRedirect({ host: opts.host, port: tlsFiles.redirectPort, httpsPort: addr?.port ?? opts.port, publicUrl });
+    } catch (e) {
+      await server.close();
+      await app.close();
+      throw e;
+    }
+  }
   app.startBackground();
   process.stdout.write(`Vigil web UI on ${base}/ (sign in with an API key); API docs ${base}/api/docs\n`);
   process.stdout.write(`Vigil API on ${base}  (health ${base}/healthz, cases ${base}/api/cases, OpenAPI ${base}/api/openapi.json). Ctrl-C stops.\n`);
+  if (publicUrl) process.stdout.write(`Public address ${publicUrl}/ (links in notifications and reports)\n`);
+  if (tls && tlsFiles) {
+    process.stdout.write(`TLS certificate ${tls.current.subject}, valid until ${tls.current.validTo}; kill -HUP ${process.pid} reloads ${tlsFiles.certFile} and ${tlsFiles.keyFile}\n`);
+    if (redirect) process.stdout.write(`HTTP on port ${tlsFiles.redirectPort} redirects to HTTPS\n`);
+    process.on('SIGHUP', () => {
+      try {
+        const pair = tls.reload();
+        process.stderr.write(`TLS certificate reloaded: ${pair.subject}, valid until ${pair.validTo}\n`);
+      } catch (e) {
+        process.stderr.write(`TLS certificate not reloaded, the previous one stays in use: ${(e as Error).message}\n`);
+      }
+    });
+  }
   const stop = async (): Promise<void> => {
+    redirect?.close();
     await server.close();
     await app.close();
     process.exit(0);

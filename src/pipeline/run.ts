@@ -9,6 +9,7 @@ import type { Logger } from '../core/log.js';
 import type { Alert, Assessment, Severity } from '../core/types.js';
 import { IntelEngine, observableKey, type EnrichedObservable } from '../intel/engine.js';
 import type { Notifier } from '../notify/dispatcher.js';
+import { caseUrlFor } from '../notify/payload.js';
 import { applyResponse, type PlaybookEngine } from '../playbooks/engine.js';
 import { renderNotification, renderReportHtml, renderReportMarkdown, reportFileName, type CaseReport } from '../reports/index.js';
 import { expandInputs, readAlertFile, type InputRecord } from '../sources/reader.js';
@@ -36,6 +37,8 @@ export interface PipelineDeps {
   maxLineBytes: number;
   clock: Clock;
   log: Logger;
+  /** The link to a case in Vigil (`notify.caseUrl`, which defaults from `server.publicUrl`), put in its reports. */
+  caseUrl?: string | undefined;
   /** How long deferred case responses wait to coalesce updates (default 1 s): a busy case is answered at most about once per this interval plus its round. */
   responseDelayMs?: number;
 }
@@ -632,6 +635,7 @@ export class Pipeline {
     const reportsDir = join(outDir, 'reports');
     const htmlName = reportFileName(report, 'html');
     report.reportFiles = { html: join(reportsDir, htmlName), markdown: join(reportsDir, reportFileName(report, 'md')) };
+    report.url = caseUrlFor(this.d.caseUrl, report.case);
     const rendered = renderNotification(report);
     await mkdir(reportsDir, { recursive: true });
     const html = renderReportHtml(report);

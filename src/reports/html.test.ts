@@ -39,6 +39,15 @@ describe('renderReportHtml', () => {
     for (const href of hrefs) expect(href).toMatch(/^(#[a-z]+|https:\/\/attack\.mitre\.org\/techniques\/T\d{4}\/)$/);
   });
 
+  it('links the case in Vigil when a public address is configured, and never a non-http(s) one', () => {
+    const linked = renderReportHtml({ ...sshBruteForceCaseReport(), url: 'https://vigil.example.org/cases/3' });
+    expect(linked).toContain('<dt>In Vigil</dt><dd><a href="https://vigil.example.org/cases/3">https://vigil.example.org/cases/3</a></dd>');
+    expect(html).not.toContain('In Vigil');
+    for (const url of ['javascript:alert(1)', 'https://x.example/"onmouseover="alert(1)', 'data:text/html,x']) {
+      expect(renderReportHtml({ ...sshBruteForceCaseReport(), url })).not.toContain('In Vigil');
+    }
+  });
+
   it('prints well: print rules, page-break rules and no dark badge backgrounds on paper', () => {
     expect(html).toContain('@media print');
     expect(html).toMatch(/break-inside: avoid/);

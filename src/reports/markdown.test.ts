@@ -44,6 +44,13 @@ function stripCodeSpans(md: string): string {
 describe('renderReportMarkdown', () => {
   const md = renderReportMarkdown(sshBruteForceCaseReport());
 
+  it('links the case in Vigil when a public address is configured', () => {
+    const linked = renderReportMarkdown({ ...sshBruteForceCaseReport(), url: 'https://vigil.example.org/cases/3' });
+    expect(linked).toContain('\n**In Vigil:** <https://vigil.example.org/cases/3>\n');
+    expect(md).not.toContain('In Vigil');
+    expect(renderReportMarkdown({ ...sshBruteForceCaseReport(), url: 'https://x.example/> [click](javascript:alert(1))' })).not.toContain('In Vigil');
+  });
+
   it('has the title and every section heading in reading order', () => {
     expect(md.startsWith('# Case #3: SSH brute force from 185.220.101.4 on web-01\n')).toBe(true);
     expect([...md.matchAll(/^## (.*)$/gm)].map((m) => m[1])).toEqual([

@@ -74,6 +74,7 @@ function header(v: ReportView): string {
     '',
     `**Case ID:** ${mdCode(v.caseId)} · **Report generated:** ${mdInline(v.generatedAt) || '—'}`,
   ];
+  if (v.caseUrl) lines.push('', `**In Vigil:** <${v.caseUrl}>`);
   if (v.tags.length) lines.push('', `**Tags:** ${v.tags.map((t) => mdCode(t)).join(' ')}`);
   return `${lines.join('\n')}\n`;
 }

@@ -57,6 +57,8 @@ export interface CaseReport {
    * when absent it names `reports/<reportFileName>`, the default layout under `<out>/`.
    */
   reportFiles?: { html?: string; markdown?: string };
+  /** The case in Vigil's web UI (`server.publicUrl`, or `notify.caseUrl`), shown as a link when set. */
+  url?: string | null;
 }
 
 /** A rendered notification body for one case. */

@@ -26,6 +26,13 @@ describe('renderNotification', () => {
     expect(t).not.toContain('RAW-PROVIDER-ANSWER');
   });
 
+  it('links the case in Vigil when a public address is configured', () => {
+    const m = renderNotification({ ...sshBruteForceCaseReport(), url: 'https://vigil.example.org/cases/3' });
+    expect(m.text).toContain('\nIn Vigil:    https://vigil.example.org/cases/3\nFull report: reports/case-0003.html\n');
+    expect(m.html).toContain('In Vigil: <a href="https://vigil.example.org/cases/3" style="color:#1d4ed8;">https://vigil.example.org/cases/3</a>');
+    expect(msg.text).not.toContain('In Vigil');
+  });
+
   it('points at the report files the pipeline names', () => {
     const r = sshBruteForceCaseReport();
     r.reportFiles = { html: 'vigil-out/reports/case-0003.html', markdown: 'vigil-out/reports/case-0003.md' };

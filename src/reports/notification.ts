@@ -111,6 +111,7 @@ function textBody(v: ReportView, subject: string, where: { html: string; markdow
   lines.push('');
 
   lines.push(countsLine(v), '');
+  if (v.caseUrl) lines.push(`In Vigil:    ${v.caseUrl}`);
   lines.push(`Full report: ${where.html}`, `Markdown:    ${where.markdown}`, '');
   return lines.join('\n');
 }

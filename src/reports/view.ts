@@ -50,6 +50,8 @@ export interface ReportView {
   caseLabel: string;
   title: string;
   caseId: string;
+  /** Link to the case in Vigil, only ever an http(s) URL; empty when none is configured. */
+  caseUrl: string;
   status: string;
   severity: Severity;
   createdAt: string;
@@ -147,6 +149,7 @@ export function buildView(report: CaseReport): ReportView {
     caseLabel: `Case #${c.number}`,
     title: oneLine(c.title),
     caseId: oneLine(c.id),
+    caseUrl: report.url && /^https?:\/\/[^\s<>"'`|]+$/.test(report.url) ? report.url : '',
     status: oneLine(c.status),
     severity: severityOf(c.severity),
     createdAt: formatTime(c.createdAt),

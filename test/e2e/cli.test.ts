@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -160,4 +160,24 @@ describe('the vigil command', () => {
       await new Promise((r) => child.once('exit', r));
     }
   }, 120_000);
+
+  it('links every report and notification to the case page under server.publicUrl', () => {
+    const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin/vigil.js'), 'run', join(PACKAGE_ROOT, 'samples/alerts/wazuh/alerts.json'), '--out', join(dir, 'out-linked'), '--json'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, VIGIL_DATA_DIR: join(dir, '.vigil-linked'), VIGIL_DATABASE_URL: '', VIGIL_PUBLIC_URL: 'https://vigil.example.org/soc/' },
+    });
+    expect(r.status).toBe(0);
+    const reports = join(dir, 'out-linked/reports');
+    expect(readFileSync(join(reports, 'case-0001.md'), 'utf8')).toContain('**In Vigil:** <https://vigil.example.org/soc/cases/1>');
+    expect(readFileSync(join(reports, 'case-0001.html'), 'utf8')).toContain('<a href="https://vigil.example.org/soc/cases/1">');
+    const outbox = join(dir, 'out-linked/outbox');
+    const messages = readdirSync(outbox).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(outbox, f), 'utf8')) as { caseNumber: number; bodies: { text: string }; data: { case: { url: string } } });
+    expect(messages.length).toBeGreaterThan(0);
+    for (const m of messages) {
+      expect(m.data.case.url).toBe(`https://vigil.example.org/soc/cases/${m.caseNumber}`);
+      expect(readFileSync(join(outbox, m.bodies.text), 'utf8')).toContain(`https://vigil.example.org/soc/cases/${m.caseNumber}`);
+    }
+  });
 });

@@ -107,6 +107,16 @@ describe('the web UI API', () => {
       expect(String(r.headers['set-cookie'])).not.toContain('Secure');
     });
 
+    it('marks the cookie Secure when people reach Vigil over https through a proxy (server.publicUrl)', async () => {
+      app.config.server.publicUrl = 'https://vigil.example.org';
+      try {
+        const r = await server.inject({ method: 'POST', url: '/api/session', payload: { key: keys['read-only'] } });
+        expect(String(r.headers['set-cookie'])).toMatch(/; Secure$/);
+      } finally {
+        delete app.config.server.publicUrl;
+      }
+    });
+
     it('refuses bad keys (401, counted toward the rate limit), ingest keys (403) and a missing key (400 naming the field)', async () => {
       const bad = await server.inject({ method: 'POST', url: '/api/session', payload: { key: 'vgl_not-a-real-key-0123456789' }, remoteAddress: '10.9.9.1' });
       expect(bad.statusCode).toBe(401);

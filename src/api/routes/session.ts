@@ -104,8 +104,10 @@ function originHost(origin: string): string | undefined {
   }
 }
 
-function cookie(req: FastifyRequest, value: string, maxAgeS: number): string {
-  const secure = req.protocol === 'https' ? '; Secure' : '';
+function cookie(req: FastifyRequest, app: App, value: string, maxAgeS: number): string {
+  // Secure when this server speaks TLS, and when people reach it over https through a proxy that
+  // terminates TLS (server.publicUrl): the browser then never sends the session over plain HTTP.
+  const secure = req.protocol === 'https' || app.config.server.publicUrl?.startsWith('https:') ? '; Secure' : '';
   return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure}`;
 }
 
@@ -152,7 +154,7 @@ export function registerSession(server: FastifyInstance, app: App, sessions: Ses
       const old = readCookie(req.headers.cookie, SESSION_COOKIE);
       if (old) sessions.end(old);
       const { id, expiresAt } = sessions.create(req.body.key.trim(), info);
-      reply.header('set-cookie', cookie(req, id, Math.floor(SESSION_MAX_MS / 1000)));
+      reply.header('set-cookie', cookie(req, app, id, Math.floor(SESSION_MAX_MS / 1000)));
       reply.header('cache-control', 'no-store');
       return { name: info.name, role: info.role, org: info.org, via: 'session' as const, expiresAt: new Date(expiresAt).toISOString() };
     },
@@ -179,7 +181,7 @@ export function registerSession(server: FastifyInstance, app: App, sessions: Ses
     async (req, reply: FastifyReply) => {
       const sid = readCookie(req.headers.cookie, SESSION_COOKIE);
       const ended = sid ? sessions.end(sid) : false;
-      reply.header('set-cookie', cookie(req, '', 0));
+      reply.header('set-cookie', cookie(req, app, '', 0));
       return { signedOut: ended };
     },
   );

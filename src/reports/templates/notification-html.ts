@@ -62,6 +62,9 @@ export const NOTIFICATION_HTML_TEMPLATE = `<!DOCTYPE html>
 </td></tr>
 <tr><td style="padding:8px 20px 16px;font-size:13px;color:#4b5563;border-top:1px solid #e5e7eb;">
   <%= it.counts %><br>
+<% if (it.v.caseUrl) { %>
+  In Vigil: <a href="<%= it.v.caseUrl %>" style="color:#1d4ed8;"><%= it.v.caseUrl %></a><br>
+<% } %>
   Full report: <span style="font-family:Consolas,Menlo,monospace;"><%= it.reportHtml %></span><% if (it.reportMd) { %> (Markdown: <span style="font-family:Consolas,Menlo,monospace;"><%= it.reportMd %></span>)<% } %>
 </td></tr>
 </table>

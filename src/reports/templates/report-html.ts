@@ -30,6 +30,9 @@ export const REPORT_HTML_TEMPLATE = `<!DOCTYPE html>
     <div><dt>Created</dt><dd><%= it.v.createdAt || '—' %></dd></div>
     <div><dt>Updated</dt><dd><%= it.v.updatedAt || '—' %></dd></div>
     <div><dt>Case ID</dt><dd class="mono"><%= it.v.caseId || '—' %></dd></div>
+<% if (it.v.caseUrl) { %>
+    <div><dt>In Vigil</dt><dd><a href="<%= it.v.caseUrl %>"><%= it.v.caseUrl %></a></dd></div>
+<% } %>
     <div><dt>Report generated</dt><dd><%= it.v.generatedAt || '—' %></dd></div>
   </dl>
 <% if (it.v.tags.length) { %>
