@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   playbooks: async () => (await import('./commands/playbooks.js')).playbooksCommand(),
   worker: async () => (await import('./commands/worker.js')).workerCommand(),
   dlq: async () => (await import('./commands/dlq.js')).dlqCommand(),
+  backup: async () => (await import('./commands/backup.js')).backupCommand(),
 };
 
 /**

@@ -12,6 +12,8 @@ export type VigilErrorCode =
   | 'VIGIL_FEED_REFUSED'
   | 'VIGIL_STORE_LOCKED'
   | 'VIGIL_STORE_FAILED'
+  /** A restore found rows in the store it was to fill (vigil backup restore --force replaces them). */
+  | 'VIGIL_STORE_NOT_EMPTY'
   | 'VIGIL_PLAYBOOK_INVALID'
   | 'VIGIL_ACTION_FAILED'
   | 'VIGIL_NOTIFY_FAILED'

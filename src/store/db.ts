@@ -18,7 +18,8 @@ export interface StoreHandle {
   close(): Promise<void>;
 }
 
-const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+/** The committed migrations (copied beside the bundle in dist/). */
+export const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
 function pidAlive(pid: number): boolean {
   try {
@@ -88,6 +89,8 @@ export async function openStore(opts: {
   onMaintenanceError?: (err: Error) => void;
   /** Run the embedded store on a thread of its own (see ThreadedPGlite); a server wants this. */
   thread?: boolean;
+  /** Bring the schema up to date (default). A backup reads the store as it is; a restore migrates in steps of its own. */
+  migrate?: boolean;
 }): Promise<StoreHandle> {
   // Each backend's driver loads only when it is the one opened: a PostgreSQL process has no use for
   // PGlite's large module, nor the embedded store for pg.
@@ -99,7 +102,7 @@ export async function openStore(opts: {
     pool.on('error', (err) => opts.onIdleError?.(err));
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     try {
-      await migratePg(db as never, { migrationsFolder: MIGRATIONS });
+      if (opts.migrate !== false) await migratePg(db as never, { migrationsFolder: MIGRATIONS });
     } catch (e) {
       await pool.end();
       throw new VigilError('VIGIL_STORE_FAILED', `cannot open PostgreSQL at ${maskUrl(opts.databaseUrl)}: ${(e as Error).message}`, { cause: e });
@@ -119,7 +122,7 @@ export async function openStore(opts: {
     // created sparse, as on a copy-on-write file system (PGlite already runs with fsync off).
     await client.exec('set wal_init_zero = off');
     const db = drizzlePglite(client as PGlite, { schema }) as unknown as Db;
-    await migratePglite(db as never, { migrationsFolder: MIGRATIONS });
+    if (opts.migrate !== false) await migratePglite(db as never, { migrationsFolder: MIGRATIONS });
     const stopMaintenance = startMaintenance(client, (err) => opts.onMaintenanceError?.(err));
     const open = client;
     return {
