@@ -295,6 +295,7 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; parse?: (v: string)
   VIGIL_DATA_DIR: { path: ['dataDir'] },
   VIGIL_DATABASE_URL: { path: ['database', 'url'] },
   VIGIL_NATS_URL: { path: ['bus', 'url'] },
+  VIGIL_BUS_PREFIX: { path: ['bus', 'prefix'] },
   VIGIL_HOST: { path: ['server', 'host'] },
   VIGIL_PORT: { path: ['server', 'port'], parse: Number },
   VIGIL_PUBLIC_URL: { path: ['server', 'publicUrl'] },
