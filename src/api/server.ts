@@ -169,7 +169,7 @@ export async function startServer(app: App, opts: { host: string; port: number }
         const pair = tls.reload();
         process.stderr.write(`TLS certificate reloaded: ${pair.subject}, valid until ${pair.validTo}\n`);
       } catch (e) {
-        process.stderr.write(`TLS certificate not reloaded, the previous one stays in use: ${(e as Error).message}\n`);
+        process.stderr.write(`TLS certificate not reloaded, the previous one stays in use: ${e instanceof VigilError ? e.toString() : (e as Error).message}\n`);
       }
     });
   }

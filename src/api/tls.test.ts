@@ -19,11 +19,11 @@ describe.runIf(haveOpenssl)('reading the certificate and key', () => {
   it('names the file and the reason: missing, not PEM, or a key of another certificate', () => {
     const a = makeCert(dir, 'a2');
     const b = makeCert(dir, 'b2');
-    expect(() => readTlsPair({ certFile: join(dir, 'none.pem'), keyFile: a.keyFile })).toThrow(expect.objectContaining({ code: 'VIGIL_CONFIG_INVALID', field: 'server.tls.certFile', file: join(dir, 'none.pem'), message: `cannot read the TLS certificate ${join(dir, 'none.pem')}: no such file` }));
+    expect(() => readTlsPair({ certFile: join(dir, 'none.pem'), keyFile: a.keyFile })).toThrow(expect.objectContaining({ code: 'VIGIL_CONFIG_INVALID', field: 'server.tls.certFile', file: join(dir, 'none.pem'), message: 'cannot read the TLS certificate: no such file' }));
     writeFileSync(join(dir, 'junk.pem'), 'not a certificate\n');
-    expect(() => readTlsPair({ certFile: join(dir, 'junk.pem'), keyFile: a.keyFile })).toThrow(expect.objectContaining({ field: 'server.tls.certFile', message: expect.stringContaining(`${join(dir, 'junk.pem')} holds no PEM certificate`) }));
-    expect(() => readTlsPair({ certFile: a.certFile, keyFile: join(dir, 'junk.pem') })).toThrow(expect.objectContaining({ field: 'server.tls.keyFile', message: expect.stringContaining(`${join(dir, 'junk.pem')} holds no usable PEM private key`) }));
-    expect(() => readTlsPair({ certFile: a.certFile, keyFile: b.keyFile })).toThrow(expect.objectContaining({ field: 'server.tls.keyFile', message: `the key ${b.keyFile} does not belong to the certificate ${a.certFile}` }));
+    expect(() => readTlsPair({ certFile: join(dir, 'junk.pem'), keyFile: a.keyFile })).toThrow(expect.objectContaining({ field: 'server.tls.certFile', file: join(dir, 'junk.pem'), message: expect.stringContaining('not a PEM certificate') }));
+    expect(() => readTlsPair({ certFile: a.certFile, keyFile: join(dir, 'junk.pem') })).toThrow(expect.objectContaining({ field: 'server.tls.keyFile', file: join(dir, 'junk.pem'), message: expect.stringContaining('not a usable PEM private key') }));
+    expect(() => readTlsPair({ certFile: a.certFile, keyFile: b.keyFile })).toThrow(expect.objectContaining({ field: 'server.tls.keyFile', file: b.keyFile, message: `the key does not belong to the certificate ${a.certFile}` }));
   });
 });
 

@@ -26,7 +26,7 @@ function readPem(file: string, field: string, what: string): Buffer {
   try {
     return readFileSync(file);
   } catch (e) {
-    throw new VigilError('VIGIL_CONFIG_INVALID', `cannot read the TLS ${what} ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { file, field, cause: e });
+    throw new VigilError('VIGIL_CONFIG_INVALID', `cannot read the TLS ${what}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { file, field, cause: e });
   }
 }
 
@@ -41,7 +41,7 @@ export function readTlsPair(files: TlsFiles): TlsPair {
   try {
     leaf = new X509Certificate(cert);
   } catch (e) {
-    throw new VigilError('VIGIL_CONFIG_INVALID', `${files.certFile} holds no PEM certificate: ${(e as Error).message}`, { file: files.certFile, field: 'server.tls.certFile', cause: e });
+    throw new VigilError('VIGIL_CONFIG_INVALID', `not a PEM certificate: ${(e as Error).message}`, { file: files.certFile, field: 'server.tls.certFile', cause: e });
   }
   try {
     createSecureContext({ cert, key });
@@ -49,7 +49,7 @@ export function readTlsPair(files: TlsFiles): TlsPair {
     const mismatch = /key values mismatch/i.test((e as Error).message);
     throw new VigilError(
       'VIGIL_CONFIG_INVALID',
-      mismatch ? `the key ${files.keyFile} does not belong to the certificate ${files.certFile}` : `${files.keyFile} holds no usable PEM private key: ${(e as Error).message}`,
+      mismatch ? `the key does not belong to the certificate ${files.certFile}` : `not a usable PEM private key: ${(e as Error).message}`,
       { file: files.keyFile, field: 'server.tls.keyFile', cause: e },
     );
   }

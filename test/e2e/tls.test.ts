@@ -1,8 +1,8 @@
 // `vigil serve` over HTTPS, as deployed: a certificate made here, the server started as a user
 // starts it, clients that verify the certificate, a renewal swapped in with SIGHUP while a
 // connection stays open, and the plain-HTTP port answering with redirects.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { Agent, request } from 'node:https';
 import { createServer } from 'node:net';
@@ -145,10 +145,22 @@ describe.runIf(haveOpenssl)('vigil serve with TLS', () => {
     }
   });
 
+  it('refuses to start with a certificate that cannot work, before it opens the store', () => {
+    writeFileSync(join(dir, 'bad.yaml'), `dataDir: bad-data\nfeeds: []\nserver:\n  port: 0\n  tls:\n    certFile: b.cert.pem\n    keyFile: a.key.pem\n`);
+    const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin/vigil.js'), 'serve', '--config', join(dir, 'bad.yaml')], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, VIGIL_DATABASE_URL: '', VIGIL_NATS_URL: '', VIGIL_DATA_DIR: '', VIGIL_CONFIG: '' },
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`vigil: ${a.keyFile}: the key does not belong to the certificate ${b.certFile} (field server.tls.keyFile)\n`);
+    expect(existsSync(join(dir, 'bad-data'))).toBe(false);
+  });
+
   it('keeps the working certificate when the renewed files are broken', async () => {
     writeFileSync(live.keyFile, 'half-written key\n');
     child.kill('SIGHUP');
-    await waitFor(/TLS certificate not reloaded, the previous one stays in use: .*live\.key\.pem holds no usable PEM private key/);
+    await waitFor(/TLS certificate not reloaded, the previous one stays in use: \S+\/live\.key\.pem: not a usable PEM private key/);
     expect(await get(port, '/healthz', { ca: b.cert })).toMatchObject({ status: 200, cn: 'vigil-b.test' });
     expect(child.exitCode).toBeNull();
   });

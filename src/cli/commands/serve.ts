@@ -26,7 +26,9 @@ export function serveCommand(): Command {
     .action(async (opts: { host?: string; port?: number; config?: string }) => {
       try {
         const { config } = loadConfigFrom(opts);
-        const [{ App }, { startServer }] = await Promise.all([import('../../app.js'), import('../../api/server.js')]);
+        const [{ App }, { startServer }, { readTlsPair }] = await Promise.all([import('../../app.js'), import('../../api/server.js'), import('../../api/tls.js')]);
+        // A certificate that cannot work is said before the store is opened and the feeds imported.
+        if (config.server.tls) readTlsPair(config.server.tls);
         // bus.url set: ingest is published to the workers instead of processed here (docs/scaling.md).
         const app = config.bus.url ? await (await import('../../workers/serve.js')).buildDistributedServer(config) : await App.build(config, { purpose: 'vigil serve', storeThread: true });
         printStartup(app);
