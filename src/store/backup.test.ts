@@ -181,21 +181,25 @@ describe('vigil backup', () => {
 
   it('restores a backup of an older schema and applies the newer migrations', async () => {
     const local = localMigrations();
+    // The schema before alerts.rule_groups (0006) existed: the restore must add and fill it.
+    const before = local.findIndex((m) => m.tag.startsWith('0005_'));
     const old = { dataDir: join(dir, 'old') };
     const store = await openStore({ ...old, migrate: false });
-    await migrateTo(store, local.length - 2);
+    await migrateTo(store, before);
     await store.db.execute(sql`insert into alerts (id, source, source_ref, time, title, rule_id, rule_level, host, severity, score, data)
       values ('a1', 'wazuh', '1', now(), 'sshd', '5710', 5, 'web-01', 'LOW', 10, ${JSON.stringify({ rule: { groups: ['sshd', 'authentication_failed'] } })}::jsonb)`);
     await store.close();
     const oldFile = join(dir, 'old.tar');
-    expect((await createBackup(oldFile, old)).migration).toBe(local.at(-2)!.tag);
+    expect((await createBackup(oldFile, old)).migration).toBe(local[before]!.tag);
     const target = { dataDir: join(dir, 'old-restored') };
     const s = await restoreBackup(oldFile, target);
-    expect(s.migration).toEqual({ backup: local.at(-2)!.tag, now: local.at(-1)!.tag });
+    expect(s.migration).toEqual({ backup: local[before]!.tag, now: local.at(-1)!.tag });
     const after = await openStore(target);
     const rows = ((await after.db.execute(sql`select rule_groups from alerts`)) as unknown as { rows: Array<{ rule_groups: string[] }> }).rows;
+    const applied = ((await after.db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`)) as unknown as { rows: [{ n: number }] }).rows[0].n;
     await after.close();
     expect(rows).toEqual([{ rule_groups: ['sshd', 'authentication_failed'] }]);
+    expect(applied).toBe(local.length);
   }, 240_000);
 
   describe.runIf(pgUrl)('with PostgreSQL', () => {

@@ -178,7 +178,10 @@ describe.runIf(ready)('the compose file, run as its containers would run', () =>
     const serve = start('vigil', environment('vigil'));
     const base = `http://127.0.0.1:${port}`;
     await waitFor(serve, new RegExp(`Vigil API on ${base.replaceAll('.', '\\.')}`));
-    const key = (await waitFor(serve, /\n {2}(vgl_\S+)\n/))[1]!;
+    const keyFile = (await waitFor(serve, /wrote it to (\S+) \(mode 0600\)/))[1]!;
+    // The image's data directory, mapped here: where `docker compose exec vigil cat …` finds it.
+    expect(keyFile).toBe(join(dir, 'data/bootstrap-admin.key'));
+    const key = readFileSync(keyFile, 'utf8').trim();
     const replicas = Number(interpolate(String(compose.services.worker!.deploy?.replicas ?? 1), {}));
     expect(replicas).toBe(2);
     const workers = Array.from({ length: replicas }, () => start('worker', environment('worker')));

@@ -2,7 +2,7 @@
 // starts it, clients that verify the certificate, a renewal swapped in with SIGHUP while a
 // connection stays open, and the plain-HTTP port answering with redirects.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { Agent, request } from 'node:https';
 import { createServer } from 'node:net';
@@ -87,7 +87,7 @@ describe.runIf(haveOpenssl)('vigil serve with TLS', () => {
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
     port = Number((await waitFor(/Vigil API on https:\/\/127\.0\.0\.1:(\d+)/))[1]);
-    adminKey = (await waitFor(/\n {2}(vgl_\S+)\n/))[1]!;
+    adminKey = readFileSync((await waitFor(/wrote it to (\S+) \(mode 0600\)/))[1]!, 'utf8').trim();
   }, 180_000);
 
   afterAll(async () => {
