@@ -3,16 +3,15 @@
 // per second. Embedded → embedded always; with PostgreSQL (VIGIL_BENCH_DATABASE_URL or
 // VIGIL_TEST_DATABASE_URL) also embedded → PostgreSQL and PostgreSQL (pg_dump) → PostgreSQL.
 //   BENCH_BACKUP_ALERTS (default 20,000) sets the size.
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { App } from '../src/app.js';
 import { ConfigSchema, loadConfig } from '../src/config.js';
 import { silentLogger } from '../src/core/log.js';
 import { createBackup, restoreBackup, verifyBackup, type StoreTarget } from '../src/store/backup.js';
 import { wazuhAlerts, writeScaleFixtures } from '../src/workers/testing.js';
+import { freshPostgresUrl } from '../test/helpers/store.js';
 
 const N = Number(process.env.BENCH_BACKUP_ALERTS ?? 20_000);
 const adminUrl = process.env.VIGIL_BENCH_DATABASE_URL ?? process.env.VIGIL_TEST_DATABASE_URL;
@@ -23,25 +22,6 @@ function du(path: string): number {
   const s = statSync(path);
   if (!s.isDirectory()) return s.size;
   return readdirSync(path).reduce((a, n) => a + du(join(path, n)), 0);
-}
-
-async function freshDb(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `vigil_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const u = new URL(adminUrl!);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      const a = new pg.Client({ connectionString: adminUrl });
-      await a.connect();
-      await a.query(`drop database if exists ${name} with (force)`);
-      await a.end();
-    },
-  };
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; s: number }> {
@@ -76,7 +56,7 @@ try {
   rows.push(['restore embedded → embedded', intoEmbedded.s.toFixed(1), fmt(total / intoEmbedded.s), '']);
 
   if (adminUrl) {
-    const db = await freshDb();
+    const db = await freshPostgresUrl(adminUrl);
     drops.push(db.drop);
     const pgTarget = { databaseUrl: db.url, dataDir: '' };
     const intoPg = await timed(() => restoreBackup(file, pgTarget));
@@ -84,7 +64,7 @@ try {
     const pgFile = join(dir, 'postgres.tar');
     const dumped = await timed(() => createBackup(pgFile, pgTarget));
     rows.push(['create (PostgreSQL, pg_dump)', dumped.s.toFixed(1), fmt(total / dumped.s), mb(dumped.value.bytes)]);
-    const db2 = await freshDb();
+    const db2 = await freshPostgresUrl(adminUrl);
     drops.push(db2.drop);
     const pgToPg = await timed(() => restoreBackup(pgFile, { databaseUrl: db2.url, dataDir: '' }));
     rows.push(['restore PostgreSQL → PostgreSQL (pg_restore)', pgToPg.s.toFixed(1), fmt(total / pgToPg.s), '']);

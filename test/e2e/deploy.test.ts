@@ -5,7 +5,6 @@
 // mapped onto this machine). The systemd units are checked with systemd-analyze where it exists.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { parse } from 'yaml';
 import { NatsBus } from '../../src/bus/nats.js';
 import { requireNatsInCi, testNatsUrl } from '../../src/bus/testing.js';
 import { ConfigSchema, PACKAGE_ROOT } from '../../src/config.js';
+import { freePort } from '../helpers/net.js';
 import { freshPostgresUrl, requirePostgresInCi } from '../helpers/store.js';
 
 requirePostgresInCi();
@@ -92,14 +92,6 @@ interface Service {
   command: string[];
   environment: Record<string, string>;
   deploy?: { replicas?: string | number };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 interface Proc {

@@ -5,12 +5,12 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { Agent, request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/config.js';
+import { freePort } from '../helpers/net.js';
 import { haveOpenssl, makeCert, requireOpensslInCi, type TestCert } from '../helpers/tls.js';
 
 requireOpensslInCi();
@@ -36,14 +36,6 @@ function get(port: number, path: string, o: { ca: string; agent?: Agent; method?
     req.on('error', reject);
     req.end(o.body);
   });
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 describe.runIf(haveOpenssl)('vigil serve with TLS', () => {

@@ -16,19 +16,19 @@ export function requirePostgresInCi(): void {
   if (process.env.CI === 'true' && !url) throw new Error('CI=true but VIGIL_TEST_DATABASE_URL is not set: the PostgreSQL suites cannot run');
 }
 
-/** A throwaway database on the test server, so parallel test files never see each other's rows. */
-export async function freshPostgresUrl(): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = new pg.Client({ connectionString: url });
+/** A throwaway database on the test server (or the server of `adminUrl`), so parallel test files never see each other's rows. */
+export async function freshPostgresUrl(adminUrl = url): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   const name = `vigil_t_${randomBytes(6).toString('hex')}`;
   await admin.query(`create database ${name}`);
   await admin.end();
-  const u = new URL(url!);
+  const u = new URL(adminUrl!);
   u.pathname = `/${name}`;
   return {
     url: u.toString(),
     async drop() {
-      const a = new pg.Client({ connectionString: url });
+      const a = new pg.Client({ connectionString: adminUrl });
       await a.connect();
       await a.query(`drop database if exists ${name} with (force)`);
       await a.end();
