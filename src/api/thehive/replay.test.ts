@@ -3,11 +3,12 @@
 // and a comment, close the case, find the alert by sourceRef, read the case back) and checks each
 // answer has what TheHive4py and the scripts using it read. The ids in the recording are TheHive's;
 // each is swapped for the id Vigil gave the entity it stands for.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHive, type TestHive } from './testing.js';
+import { sharedData } from '../../../test/helpers/shared-data.js';
 
 interface Recorded {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -18,7 +19,7 @@ interface Recorded {
 
 const OWN = join(fileURLToPath(new URL('.', import.meta.url)), 'fixtures/thehive4py-requests.jsonl');
 // The real recording, when the shared corpus is on this machine.
-const SHARED = '/work/shared/data/clients/thehive4py_requests.jsonl';
+const SHARED = sharedData('clients/thehive4py_requests.jsonl');
 
 function load(file: string): Recorded[] {
   return readFileSync(file, 'utf8')
@@ -189,7 +190,7 @@ describe('TheHive4py request sequence (own fixture)', () => {
   });
 });
 
-describe.skipIf(!existsSync(SHARED))('TheHive4py request sequence (the shared recording)', () => {
+describe.skipIf(!SHARED.present)(`TheHive4py request sequence (the shared recording)${SHARED.note}`, () => {
   let h: TestHive;
   beforeAll(async () => {
     h = await startTestHive();
@@ -197,7 +198,7 @@ describe.skipIf(!existsSync(SHARED))('TheHive4py request sequence (the shared re
   afterAll(async () => h?.close());
 
   it('answers the recorded requests, TheHive 4 style close included', async () => {
-    const requests = load(SHARED);
+    const requests = load(SHARED.path);
     const results = await replay(h, requests);
     checkSequence(results, requests);
     // `{"status": "Resolved", "resolutionStatus": "TruePositive"}` closes as TruePositive.

@@ -1,13 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LocalIndex } from '../local-index.js';
 import { detectFormat } from './registry.js';
+import { sharedData } from '../../../test/helpers/shared-data.js';
 
 // Real third-party samples live outside the repository (licences forbid copying them in); this
-// evaluation runs when they are present next to the checkout and reports itself skipped otherwise.
-const dataDir = fileURLToPath(new URL('../../../../shared/data/feeds/', import.meta.url));
-const present = existsSync(dataDir);
+// evaluation runs when they are on this machine and says why it skipped otherwise.
+const feeds = sharedData('feeds');
+const dataDir = `${feeds.path}/`;
 
 function load(rel: string) {
   const text = readFileSync(`${dataDir}${rel}`, 'utf8');
@@ -17,7 +17,7 @@ function load(rel: string) {
   return { format: det.format.id, ...det.format.parse(text, { file: rel }) };
 }
 
-describe.skipIf(!present)('real feed samples (../shared/data/feeds)', () => {
+describe.skipIf(!feeds.present)(`real feed samples (shared data feeds)${feeds.note}`, () => {
   it('Feodo Tracker CSV', () => {
     const r = load('feodo/feodo_ipblocklist_sample.csv');
     expect(r.format).toBe('feodo');
