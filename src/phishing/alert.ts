@@ -1,11 +1,14 @@
 import { alertId } from '../core/ids.js';
 import type { Alert } from '../core/types.js';
 import { observablesOf } from './iocs.js';
-import { verdictRank, type PhishReport } from './types.js';
+import { verdictRank, type PhishCategory, type PhishReport } from './types.js';
 
-/** The verdicts that open a case: `phishing` or worse. */
-export function opensCase(r: PhishReport): boolean {
-  return verdictRank(r.verdict) >= verdictRank('phishing');
+/** The categories that open a case unless `phishing.caseCategories` says otherwise: the three kinds of bad. */
+export const CASE_CATEGORIES: readonly PhishCategory[] = ['phishing', 'bec-fraud', 'malware'];
+
+/** Whether a report opens a case: a verdict of `phishing` or worse, in one of the case categories. */
+export function opensCase(r: PhishReport, categories: readonly PhishCategory[] = CASE_CATEGORIES): boolean {
+  return verdictRank(r.verdict) >= verdictRank('phishing') && categories.includes(r.category);
 }
 
 const TECHNIQUES = {
@@ -37,12 +40,12 @@ export function phishAlert(r: PhishReport, opts: { sha256: string; now: string }
     sourceRef,
     time: h.dateIso ?? firstStamp ?? opts.now,
     title: `${r.verdict === 'malicious' ? 'Malicious e-mail' : 'Phishing e-mail'} "${(h.subject || '(no subject)').slice(0, 120)}" from ${from.slice(0, 120)}`,
-    description: [`Verdict ${r.verdict}, score ${r.score}/100 (${r.file}).`, ...top.map((f) => `+${f.weight} ${f.id}: ${f.message}`)].join('\n'),
+    description: [`Verdict ${r.verdict} (${r.category}), probability ${r.score}% (${r.file}).`, ...top.map((f) => `+${f.weight} ${f.id}: ${f.message}`)].join('\n'),
     rule: {
       id: `phishing.${r.verdict}`,
       level: r.score,
       scale: 'generic',
-      groups: ['phishing', `phishing.${r.verdict}`, ...new Set(top.map((f) => f.id.split('.')[0]!))],
+      groups: ['phishing', `phishing.${r.verdict}`, `category.${r.category}`, ...new Set(top.map((f) => f.id.split('.')[0]!))],
       mitre: { ids: techniques.map((t) => t.id), tactics: ['Initial Access'], techniques: techniques.map((t) => t.name) },
     },
     host: { name: recipient ?? 'mail' },
@@ -51,6 +54,9 @@ export function phishAlert(r: PhishReport, opts: { sha256: string; now: string }
       file: r.file,
       verdict: r.verdict,
       score: r.score,
+      probability: r.probability,
+      category: r.category,
+      reasons: r.reasons,
       findings: r.findings,
       headers: { from: h.from, replyTo: h.replyTo, returnPath: h.returnPath, to: h.to.slice(0, 20), subject: h.subject, date: h.date, messageId: h.messageId },
       auth: { spf: r.auth.spf, dkim: r.auth.dkim, dmarc: r.auth.dmarc, arc: r.auth.arc, verification: r.auth.verification },

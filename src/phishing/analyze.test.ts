@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeEmail, reportJson } from './analyze.js';
 import { defaultPhishingConfig, PhishingConfigSchema } from './config.js';
+import { shippedModel } from './model.js';
 import { buildMessage, buildOle, buildZip, FAKE_EXE } from './testing.js';
+import { verdictRank } from './types.js';
 
 const FIX = join(import.meta.dirname, 'fixtures');
 const config = defaultPhishingConfig();
@@ -14,7 +16,8 @@ describe('analyzeEmail on the fixtures', () => {
   it('calls the authenticated newsletter clean, with structured auth, hops and links', async () => {
     const r = await analyze('newsletter.eml');
     expect(r.verdict).toBe('clean');
-    expect(r.score).toBeLessThan(config.thresholds.suspicious);
+    expect(r.score).toBeLessThan(shippedModel().thresholds.suspicious * 100);
+    expect(r.category).toBe('ham');
     expect(r.auth.spf).toMatchObject({ result: 'pass', domain: 'mail.example-shop.com', identity: 'mailfrom', aligned: true, ip: '198.51.100.20' });
     expect(r.auth.dkim[0]).toMatchObject({ result: 'pass', domain: 'example-shop.com', selector: 'news', aligned: true });
     expect(r.auth.dmarc).toMatchObject({ result: 'pass', domain: 'example-shop.com', policy: 'reject' });
@@ -30,7 +33,12 @@ describe('analyzeEmail on the fixtures', () => {
   it('explains the credential phish: impersonation, lookalike, mismatched link, password form, failed DMARC, lures', async () => {
     const r = await analyze('credential-phish.eml');
     expect(r.verdict).toBe('phishing');
-    expect(r.score).toBe(100);
+    expect(r.category).toBe('phishing');
+    expect(r.score).toBeGreaterThanOrEqual(95);
+    // the reasons lead with what the model weighed most, each with its points
+    expect(r.reasons.length).toBeGreaterThan(3);
+    expect(r.reasons[0]!.points).toBeGreaterThan(0);
+    expect(r.findings.every((f, i) => i === 0 || r.findings[i - 1]!.weight >= f.weight)).toBe(true);
     expect(ids(r)).toEqual(
       expect.arrayContaining(['header.display-name.impersonation', 'sender.lookalike', 'link.text-mismatch', 'html.form.password', 'html.form.external', 'auth.dmarc.fail', 'auth.spf.fail', 'header.reply-to.freemail', 'body.lure.credential', 'body.lure.urgency', 'html.hidden-text']),
     );
@@ -58,6 +66,7 @@ describe('analyzeEmail on the fixtures', () => {
       ['winmail.dat › notes.txt', 'text'],
     ]);
     expect(r.verdict).toBe('malicious');
+    expect(r.category).toBe('malware');
     expect(ids(r).slice(0, 2)).toEqual(['attachment.executable', 'attachment.double-extension']);
   });
 
@@ -88,7 +97,8 @@ describe('analyzeEmail on generated messages', () => {
     ]);
     const r = await analyzeEmail(raw, { file: 'generated.eml', config });
     expect(r.verdict).toBe('malicious');
-    expect(r.score).toBe(100);
+    expect(r.category).toBe('malware');
+    expect(r.score).toBeGreaterThanOrEqual(95);
     expect(ids(r)).toEqual(expect.arrayContaining(['attachment.macro', 'attachment.archive.executable', 'attachment.html.form', 'body.lure.payment']));
     expect(r.attachments.map((a) => a.filename)).toEqual(['Invoice_0520.docm', 'invoice.zip', 'secure-message.html']);
     expect(r.iocs.sha256).toEqual(r.attachments.map((a) => a.sha256));
@@ -101,7 +111,11 @@ describe('analyzeEmail on generated messages', () => {
     expect(r.findings.find((f) => f.id === 'attachment.executable')).toMatchObject({ weight: 10 });
     expect(r.verdict).toBe('malicious');
     const off = await analyzeEmail(raw, { file: 'x.eml', config: PhishingConfigSchema.parse({ weights: { 'attachment.executable': 0 } }) });
-    expect(off.verdict).toBe('clean');
+    expect(off.findings.find((f) => f.id === 'attachment.executable')).toMatchObject({ weight: 0 });
+    expect(verdictRank(off.verdict)).toBeLessThan(verdictRank('phishing'));
+    const full = await analyzeEmail(raw, { file: 'x.eml', config });
+    expect(full.verdict).toBe('malicious');
+    expect(full.probability).toBeGreaterThan(off.probability);
   });
 
   it('rejects input that is not e-mail with a readable error', async () => {
@@ -111,7 +125,7 @@ describe('analyzeEmail on generated messages', () => {
 
   it('produces the JSON shape of the issue', async () => {
     const r = reportJson(await analyze('credential-phish.eml'));
-    expect(Object.keys(r)).toEqual(expect.arrayContaining(['file', 'verdict', 'score', 'findings', 'headers', 'auth', 'hops', 'links', 'attachments', 'iocs']));
+    expect(Object.keys(r)).toEqual(expect.arrayContaining(['file', 'verdict', 'score', 'probability', 'category', 'reasons', 'findings', 'headers', 'auth', 'hops', 'links', 'attachments', 'iocs']));
     expect(r).not.toHaveProperty('html');
     expect(Object.keys(r.auth)).toEqual(expect.arrayContaining(['spf', 'dkim', 'dmarc', 'arc']));
     expect(Object.keys(r.findings[0]!)).toEqual(['id', 'weight', 'message', 'evidence']);

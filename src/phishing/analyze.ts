@@ -2,7 +2,10 @@ import type { Attachment, Email } from 'postal-mime';
 import { VigilError } from '../core/errors.js';
 import { attachmentFindings, inspectAttachment, type AttachmentInput } from './attachments.js';
 import { authFindings, summarizeAuth, unverifiedSignatures } from './auth.js';
-import { analyzeBody, brandClaimFindings, classifyLink, foreignContentFindings, linkFindings, lureFindings, type BodyContext } from './body.js';
+import { analyzeBody, brandClaimFindings, classifyLink, foreignContentFindings, linkFindings, lureFindings, type BodyContext, type WordClass } from './body.js';
+import { featureVector } from './features.js';
+import type { HtmlScan } from './html.js';
+import { scoreVector, type ModelTable } from './model.js';
 import type { PhishingConfig } from './config.js';
 import { FindingSet, type FindingId } from './findings.js';
 import { analyzeHeaders, displayNameFindings, isFreemail } from './headers.js';
@@ -12,7 +15,6 @@ import { BrandIndex } from './lookalike.js';
 import { parseMail, type ParsedMail } from './parse.js';
 import { foldText } from './words.js';
 import type { AttachmentInfo, AuthSummary, LinkInfo, PhishReport } from './types.js';
-import { scoreFindings } from './verdict.js';
 
 /** Checks authentication through DNS (only when `phishing.dns.resolver` is set). */
 export interface AuthVerifier {
@@ -28,6 +30,10 @@ export interface AnalyzeOptions {
   verifier?: AuthVerifier | null;
   /** The file's real size, when only its first bytes were read (a file over the size limit). */
   size?: number;
+  /** Receives the model's feature vector (the training script). */
+  onFeatures?: (v: Float64Array) => void;
+  /** A model table other than the shipped one (the training script, tests). */
+  model?: ModelTable;
 }
 
 // The lookalike and brand tables of a config, built once: callers that do not pass a BrandIndex
@@ -55,6 +61,12 @@ interface Collected {
   texts: string[];
   /** The top-level visible text folded (lower case, NFKC), shared by the wording and claim checks. */
   folded: string | null;
+  /** Word classes found at any level (the model's language features). */
+  words: Record<WordClass, string[]> | null;
+  /** Word classes in the top-level display name and subject. */
+  headWords: Record<WordClass, string[]> | null;
+  /** The top-level HTML scan. */
+  html: HtmlScan | null;
 }
 
 /**
@@ -68,6 +80,7 @@ async function analyzeContent(parsed: ParsedMail, ctx: BodyContext, fs: FindingS
   const body = analyzeBody(email.html, email.text, ctx, fs, path.length ? 'attachment' : 'html');
   for (const l of body.links) if (col.links.length < cfg.limits.maxLinks) col.links.push(l);
   col.texts.push(body.visibleText);
+  if (path.length === 0) col.html = body.html;
   const names: string[] = [];
 
   // A delivery-status notification or feedback report (multipart/report).
@@ -124,7 +137,11 @@ async function analyzeContent(parsed: ParsedMail, ctx: BodyContext, fs: FindingS
   const folded = foldText(body.visibleText);
   if (col.folded === null) col.folded = folded;
   const head = shownName ? `${shownName}\n${email.subject ?? ''}` : (email.subject ?? '');
-  lureFindings(head, names.length ? `${body.visibleText}\n${names.join('\n')}` : body.visibleText, cfg, fs, names.length ? `${folded}\n${foldText(names.join('\n'))}` : folded);
+  const hits = lureFindings(head, names.length ? `${body.visibleText}\n${names.join('\n')}` : body.visibleText, cfg, fs, names.length ? `${folded}\n${foldText(names.join('\n'))}` : folded);
+  if (!col.words) {
+    col.words = hits.words;
+    col.headWords = hits.head;
+  } else for (const c of Object.keys(hits.words) as WordClass[]) for (const p of hits.words[c]) if (!col.words[c].includes(p)) col.words[c].push(p);
 }
 
 /** A message that is not mail at all (a PDF, an image, an empty file) is an input error, not a verdict. */
@@ -170,7 +187,7 @@ export async function analyzeEmail(input: Uint8Array, opts: AnalyzeOptions): Pro
     }
   }
 
-  const col: Collected = { links: [], attachments: [], texts: [], folded: null };
+  const col: Collected = { links: [], attachments: [], texts: [], folded: null, words: null, headWords: null, html: null };
   if (!parsed.headersOnly) await analyzeContent(parsed, { cfg, brands, senderOrg: hdr.fromOrg }, fs, col, [], 0);
   linkFindings(col.links, fs);
 
@@ -199,13 +216,39 @@ export async function analyzeEmail(input: Uint8Array, opts: AnalyzeOptions): Pro
     },
     cfg.limits.maxBodyChars,
   );
-  const findings = fs.list();
-  const { score, verdict } = scoreFindings(findings, cfg.thresholds);
+  // The model: every finding plus structure and wording, a calibrated probability, the bands.
+  let brandsForeign = 0;
+  const topText = col.texts[0] ?? '';
+  if (topText) for (const t of brands.named(topText.length > 5000 ? topText.slice(0, 5000) : topText)) if (!brands.owns(t, hdr.fromDomain)) brandsForeign++;
+  const raw = fs.list();
+  const vector = featureVector({
+    findingIds: raw.map((f) => f.id),
+    headers: s,
+    fromOrg: hdr.fromOrg,
+    freemailFrom: isFreemail(cfg, hdr.fromDomain),
+    links: col.links,
+    attachments: col.attachments,
+    words: col.words,
+    text: topText,
+    html: col.html,
+    rawHtml: email.html ?? null,
+    brandsForeign,
+    recipients: hdr.recipients,
+    headWords: col.headWords,
+  });
+  opts.onFeatures?.(vector);
+  const model = scoreVector(vector, raw, { weights: cfg.weights, thresholds: cfg.thresholds }, opts.model);
+  const { score, verdict, probability, category } = model;
+  // Each finding carries its share of the verdict, heaviest first.
+  const findings = raw.map((f) => ({ ...f, weight: model.points.get(f.id) ?? 0 })).sort((a, b) => b.weight - a.weight);
   const maxBody = cfg.limits.maxBodyChars;
   return {
     file: opts.file,
     verdict,
     score,
+    probability: Math.round(probability * 10_000) / 10_000,
+    category,
+    reasons: model.reasons,
     findings,
     headers: s,
     auth,

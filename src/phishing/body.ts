@@ -1,4 +1,5 @@
 import type { PhishingConfig } from './config.js';
+import { MODEL_LEXICONS, type ModelLexicon } from './defaults.js';
 import { isIpLiteral, orgDomain, splitRegistrable } from './domains.js';
 import { clip, type FindingId, type FindingSet } from './findings.js';
 import { scanHtml, type HtmlScan } from './html.js';
@@ -434,10 +435,14 @@ export function analyzeBody(htmlBody: string | undefined, textBody: string | und
 
 // ---- lure wording ----------------------------------------------------------------------------
 
+type LureCategory = keyof PhishingConfig['lures'];
+/** A lure category or one of the model's word classes (defaults.ts MODEL_LEXICONS). */
+export type WordClass = LureCategory | ModelLexicon;
+
 interface LurePhrase {
   words: string[];
   key: string;
-  cats: Array<keyof PhishingConfig['lures']>;
+  cats: WordClass[];
 }
 
 interface LureIndex {
@@ -451,6 +456,7 @@ interface LureIndex {
 }
 
 const lureCache = new WeakMap<PhishingConfig['lures'], LureIndex>();
+const WORD_CLASSES = [...(['urgency', 'credential', 'payment', 'reward', 'advanceFee', 'bec', 'invoice', 'payroll'] as const), ...(Object.keys(MODEL_LEXICONS) as ModelLexicon[])];
 
 function phraseWords(p: string): string[] {
   // its own buffers: an index may be built while a message's words are being matched
@@ -471,8 +477,9 @@ function lureIndex(lures: PhishingConfig['lures']): LureIndex {
   if (idx) return idx;
   idx = { byFirst: new Map(), single: new Map(), firstBits: new Uint8Array(65536), singleBits: new Uint8Array(65536) };
   const byKey = new Map<string, LurePhrase>();
-  for (const cat of Object.keys(lures) as Array<keyof PhishingConfig['lures']>) {
-    for (const p of lures[cat]) {
+  const all: Record<string, readonly string[]> = { ...lures, ...MODEL_LEXICONS };
+  for (const cat of Object.keys(all) as WordClass[]) {
+    for (const p of all[cat]!) {
       const w = phraseWords(p);
       if (!w.length) continue;
       const key = w.join(' ');
@@ -503,17 +510,16 @@ function matchesAt(w: Words, i: number, p: LurePhrase): boolean {
   return wordIsOrPlural(w, i + n - 1, p.words[n - 1]!);
 }
 
-type LureCategory = keyof PhishingConfig['lures'];
-const LURE_CATEGORIES: LureCategory[] = ['urgency', 'credential', 'payment', 'reward', 'advanceFee'];
 
 /** Lure phrases found in a text, per category (whole words, NFKC-folded, case-insensitive). */
-export function findLures(text: string, lures: PhishingConfig['lures'], maxChars = 200_000): Record<LureCategory, string[]> {
+export function findLures(text: string, lures: PhishingConfig['lures'], maxChars = 200_000): Record<WordClass, string[]> {
   return findLuresIn(scanWords(foldText(text.length > maxChars ? text.slice(0, maxChars) : text), 100_000, false, undefined, true), lures);
 }
 
-function findLuresIn(w: Words, lures: PhishingConfig['lures']): Record<LureCategory, string[]> {
+function findLuresIn(w: Words, lures: PhishingConfig['lures']): Record<WordClass, string[]> {
   const idx = lureIndex(lures);
-  const found = { urgency: [], credential: [], payment: [], reward: [], advanceFee: [] } as Record<LureCategory, string[]>;
+  const found = {} as Record<WordClass, string[]>;
+  for (const c of WORD_CLASSES) found[c] = [];
   const hit = (p: LurePhrase): void => {
     for (const c of p.cats) if (!found[c].includes(p.key)) found[c].push(p.key);
   };
@@ -543,6 +549,9 @@ const LURE_FINDINGS: Array<[LureCategory, FindingId, string]> = [
   ['payment', 'body.lure.payment', 'Demands a payment or fee'],
   ['reward', 'body.lure.reward', 'Dangles a prize or reward'],
   ['advanceFee', 'body.lure.advance-fee', "Offers a stranger's fortune that needs the reader's help (advance-fee wording)"],
+  ['bec', 'body.lure.bec', 'Asks for a quiet favour, gift cards or a change of bank details (business e-mail compromise wording)'],
+  ['invoice', 'body.lure.invoice', 'Presents an invoice, remittance or purchase order'],
+  ['payroll', 'body.lure.payroll', 'Talks about salary, payroll or HR matters'],
 ];
 
 // A sum of money as written in mail: "US$ 7,2 milhões", "$32,500", "4500€", "27 513 USD", "2.5 million euros".
@@ -567,12 +576,15 @@ export function largestSum(text: string, maxChars = 200_000): { value: number; w
  * Wording findings for a message: `head` (display name, subject) and `text` (what the reader sees);
  * `foldedText` is `foldText(text)` when the caller already has it.
  */
-export function lureFindings(head: string, text: string, cfg: PhishingConfig, fs: FindingSet, foldedText?: string): void {
+export function lureFindings(head: string, text: string, cfg: PhishingConfig, fs: FindingSet, foldedText?: string): { words: Record<WordClass, string[]>; head: Record<WordClass, string[]> } {
   const body = foldedText ?? foldText(text);
   // The head and the text are read one after the other (a phrase does not run from the subject into the text).
   const hits = findLuresIn(scanWords(foldText(head), 10_000, false, undefined, true), cfg.lures);
+  const headHits: Record<WordClass, string[]> = { ...hits };
+  for (const c of WORD_CLASSES) headHits[c] = [...hits[c]];
+
   const more = findLuresIn(scanWords(body.length > 200_000 ? body.slice(0, 200_000) : body, 100_000, false, undefined, true), cfg.lures);
-  for (const cat of LURE_CATEGORIES) for (const p of more[cat]) if (!hits[cat].includes(p)) hits[cat].push(p);
+  for (const cat of WORD_CLASSES) for (const p of more[cat]) if (!hits[cat].includes(p)) hits[cat].push(p);
   const list = (a: string[]) => a.slice(0, 6).map((p) => `"${p}"`).join(', ') + (a.length > 6 ? ` (+${a.length - 6} more)` : '');
   for (const [cat, id, what] of LURE_FINDINGS) {
     const h = hits[cat];
@@ -583,6 +595,7 @@ export function lureFindings(head: string, text: string, cfg: PhishingConfig, fs
     const sum = largestSum(`${head}\n${text}`);
     if (sum.value >= 1000) fs.add('body.money-offer', `Names a large sum of money (${clip(sum.written, 40)}) next to prize or inheritance wording.`, `${sum.written}; ${list([...hits.reward, ...hits.advanceFee])}`);
   }
+  return { words: hits, head: headHits };
 }
 
 // ---- who the text signs as ------------------------------------------------------------------

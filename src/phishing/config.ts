@@ -16,7 +16,7 @@ const Brand = z.strictObject({
 
 /** `phishing:` in vigil.yaml. Every field has a default; docs/phishing.md explains each. */
 export const PhishingConfigSchema = z.strictObject({
-  /** Points per finding id, replacing the default weight (0 switches a finding off; negative lowers the score). */
+  /** Points per finding id (log-odds × 10), replacing the fitted contribution (0 switches a finding off; negative lowers the probability). */
   weights: z
     .record(z.string(), z.number().min(-100).max(100))
     .default({})
@@ -25,16 +25,21 @@ export const PhishingConfigSchema = z.strictObject({
         if (!(id in FINDINGS)) ctx.addIssue({ code: 'custom', path: [id], message: `unknown finding id "${id}" (docs/phishing.md lists them)` });
       }
     }),
-  /** Score (0–100) at which each verdict starts; below `suspicious` is `clean`. */
+  /**
+   * Probability in percent (0–100) at which each verdict starts, replacing the fitted model's bands
+   * (docs/phishing.md, "Model"); below `suspicious` is `clean`.
+   */
   thresholds: z
     .strictObject({
-      suspicious: z.number().min(1).max(100).default(20),
-      phishing: z.number().min(1).max(100).default(40),
-      /** `malicious` also needs a payload finding (dangerous attachment, or an indicator intel calls malicious). */
-      malicious: z.number().min(1).max(100).default(60),
+      suspicious: z.number().min(1).max(100).optional(),
+      phishing: z.number().min(1).max(100).optional(),
+      /** `malicious` also needs a payload finding (dangerous attachment, or an indicator intel calls malicious); default: the phishing band. */
+      malicious: z.number().min(1).max(100).optional(),
     })
     .prefault({})
-    .refine((t) => t.suspicious <= t.phishing && t.phishing <= t.malicious, { message: 'thresholds must rise: suspicious ≤ phishing ≤ malicious' }),
+    .refine((t) => (t.suspicious ?? 0) <= (t.phishing ?? 100) && (t.phishing ?? 0) <= (t.malicious ?? 100), { message: 'thresholds must rise: suspicious ≤ phishing ≤ malicious' }),
+  /** Which categories open a case (vigil phish --case, the API's case=true) when the verdict is phishing or worse. */
+  caseCategories: z.array(z.enum(['phishing', 'bec-fraud', 'malware', 'spam', 'ham'])).default(['phishing', 'bec-fraud', 'malware']),
   /** The organisation's own domains: mail claiming them is checked for spoofing, and lookalikes of them are flagged. */
   protectedDomains: lowerList([]),
   /** Use the built-in list of commonly impersonated brands (docs/phishing.md). */
@@ -49,6 +54,9 @@ export const PhishingConfigSchema = z.strictObject({
       payment: lowerList(DEFAULT_LURES.payment),
       reward: lowerList(DEFAULT_LURES.reward),
       advanceFee: lowerList(DEFAULT_LURES.advanceFee),
+      bec: lowerList(DEFAULT_LURES.bec),
+      invoice: lowerList(DEFAULT_LURES.invoice),
+      payroll: lowerList(DEFAULT_LURES.payroll),
     })
     .prefault({}),
   shorteners: lowerList(DEFAULT_SHORTENERS),

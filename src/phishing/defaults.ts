@@ -131,7 +131,69 @@ export const DEFAULT_LURES = {
     'parente mais próximo', 'beneficiário', 'falecido', 'herança', 'viúva', 'órfãos', 'fundo de donativos', 'repatriar',
     'estritamente confidencial', 'milhões de dólares',
   ],
+  // Business e-mail compromise: a "manager" who needs a quiet favour, gift cards, a changed account.
+  bec: [
+    'are you available', 'are you at your desk', 'quick favor', 'quick favour', 'i need a favor', 'i need a favour',
+    'i need you to', 'need your help', 'kindly get back', 'kindly reply', 'get back to me', 'discreet', 'keep this confidential',
+    'in a meeting', 'gift cards', 'itunes cards', 'google play cards', 'scratch the back', 'send me the codes',
+    'change of bank details', 'changed our bank', 'new bank details', 'new banking details', 'update the bank details',
+    'updated bank account', 'new account details', 'cell phone number', 'text me', 'whatsapp number',
+    'bist du verfügbar', 'neue bankverbindung', 'geänderte bankverbindung', 'êtes-vous disponible', 'nouvelles coordonnées bancaires',
+    'está disponible', 'nuevos datos bancarios', 'está disponível', 'novos dados bancários',
+  ],
+  // Invoice and remittance lures: a document about money to open, often the attachment itself.
+  invoice: [
+    'invoice', 'attached invoice', 'invoice attached', 'payment advice', 'remittance advice', 'remittance', 'proof of payment',
+    'payment confirmation', 'purchase order', 'proforma', 'pro forma', 'swift copy', 'swift message', 'bank slip', 'receipt attached',
+    'statement of account', 'account statement', 'quotation', 'request for quotation', 'bill of lading', 'shipping documents',
+    'rechnung', 'zahlungsavis', 'bestellung', 'factuur', 'betalingsbewijs', 'facture', 'bon de commande', 'avis de paiement',
+    'factura', 'comprobante de pago', 'orden de compra', 'fatura', 'comprovante de pagamento', 'boleto', 'nota fiscal', 'pedido de compra',
+  ],
+  // Payroll and HR lures: salary, direct deposit, tax forms, benefits.
+  payroll: [
+    'payroll', 'direct deposit', 'salary', 'paycheck', 'pay slip', 'payslip', 'pay stub', 'w-2', 'w2 form', 'tax form',
+    'bonus payment', 'salary increase', 'salary adjustment', 'compensation review', 'benefits enrollment', 'open enrollment',
+    'employee handbook', 'hr department', 'human resources', 'annual leave', 'performance review',
+    'gehaltsabrechnung', 'lohnabrechnung', 'gehaltserhöhung', 'loonstrook', 'salaris', 'fiche de paie', 'bulletin de salaire',
+    'nómina', 'nomina', 'recibo de sueldo', 'holerite', 'contracheque', 'folha de pagamento',
+  ],
 };
+
+/**
+ * Word classes the model reads beside the lures (docs/phishing.md, "Model"): not findings of their
+ * own, and not configurable, since the fitted weights are about these lists as they are.
+ */
+export const MODEL_LEXICONS = {
+  // Bulk and marketing mail: how a sender that wants to be allowed to keep sending writes.
+  marketing: [
+    'unsubscribe', 'opt out', 'opt-out', 'to be removed', 'remove me', 'removal', 'mailing list', 'newsletter', 'special offer',
+    'limited offer', 'order now', 'buy now', 'free shipping', 'lowest price', 'save up to', 'discount', 'subscribe', 'subscription',
+    'privacy policy', 'manage preferences', 'email preferences', 'view in browser', 'view this email', 'you are receiving this',
+    "you're receiving this", 'abmelden', 'newsletter abbestellen', 'désabonner', 'se désinscrire', 'darse de baja', 'descadastrar',
+    'cancelar inscrição', 'uitschrijven', 'afmelden',
+  ],
+  // Calls to act on a link or button.
+  action: [
+    'click here', 'click below', 'click the link', 'click the button', 'click on the link', 'follow the link', 'tap here',
+    'sign in', 'log in', 'login', 'access your account', 'open the document', 'download', 'view now', 'review now', 'confirm now',
+    'verify now', 'update now', 'hier klicken', 'klicken sie', 'anmelden', 'klik hier', 'cliquez ici', 'haga clic', 'clique aqui',
+    'acessar', 'acesse',
+  ],
+  // Greetings that do not know the reader's name.
+  greeting: [
+    'dear customer', 'dear user', 'dear client', 'dear member', 'dear account holder', 'dear valued', 'dear sir', 'dear madam',
+    'dear friend', 'dear beneficiary', 'hello dear', 'dear email user', 'dear recipient', 'dear colleague', 'dear employee',
+    'dear staff', 'sehr geehrter kunde', 'sehr geehrte kundin', 'lieber kunde', 'beste klant', 'cher client', 'chère cliente',
+    'estimado cliente', 'prezado cliente', 'caro cliente',
+  ],
+  // Security and account words (what a credential lure is about, whatever its phrasing).
+  account: [
+    'account', 'password', 'security', 'verify', 'verification', 'confirm', 'suspended', 'locked', 'mailbox', 'credentials',
+    'authentication', 'wallet', 'konto', 'passwort', 'sicherheit', 'compte', 'sécurité', 'cuenta', 'seguridad', 'conta',
+    'segurança', 'rekening', 'beveiliging',
+  ],
+};
+export type ModelLexicon = keyof typeof MODEL_LEXICONS;
 
 /** URL shorteners: the real destination is one redirect away. */
 export const DEFAULT_SHORTENERS = [

@@ -5,7 +5,7 @@ import type { PhishingConfig } from './config.js';
 import { FINDINGS, clip } from './findings.js';
 import { observablesOf } from './iocs.js';
 import type { EnrichmentEntry, Finding, PhishReport } from './types.js';
-import { scoreFindings } from './verdict.js';
+import { addFindings } from './model.js';
 
 /** What enrichment needs from the intel engine (the App's, or a fake in tests). */
 export interface IntelLookup {
@@ -26,9 +26,9 @@ export async function enrichReport(r: PhishReport, intel: IntelLookup, cfg: Phis
     if (!e || e.results.length === 0 || (e.risk.verdict === 'unknown' && e.risk.evidence.length === 0)) continue;
     entries.push({ type: o.type, value: o.value, role: o.role ?? '', verdict: e.risk.verdict, score: e.risk.score, evidence: e.risk.evidence.slice(0, 5) });
   }
-  const findings: Finding[] = [...r.findings];
+  const findings: Finding[] = [];
   const add = (id: 'intel.malicious' | 'intel.suspicious', hits: EnrichmentEntry[]) => {
-    if (!hits.length || findings.some((f) => f.id === id)) return;
+    if (!hits.length || r.findings.some((f) => f.id === id)) return;
     const h = hits[0]!;
     const weight = cfg.weights[id] ?? FINDINGS[id].weight;
     const what = `${h.role ? `${h.role} ` : ''}${h.type} ${h.value}`;
@@ -41,7 +41,6 @@ export async function enrichReport(r: PhishReport, intel: IntelLookup, cfg: Phis
   };
   add('intel.malicious', entries.filter((e) => e.verdict === 'malicious'));
   add('intel.suspicious', entries.filter((e) => e.verdict === 'suspicious'));
-  findings.sort((a, b) => b.weight - a.weight);
-  const { score, verdict } = scoreFindings(findings, cfg.thresholds);
-  return { ...r, findings, score, verdict, enrichment: entries };
+  const scored = addFindings(r, findings, { weights: cfg.weights, thresholds: cfg.thresholds });
+  return { ...r, ...scored, enrichment: entries };
 }

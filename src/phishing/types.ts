@@ -8,6 +8,10 @@ export function verdictRank(v: PhishVerdict): number {
   return PHISH_VERDICTS.indexOf(v);
 }
 
+/** What kind of mail it is: three kinds of bad (which open cases by default), and the two kinds of not. */
+export const PHISH_CATEGORIES = ['phishing', 'bec-fraud', 'malware', 'spam', 'ham'] as const;
+export type PhishCategory = (typeof PHISH_CATEGORIES)[number];
+
 /** One reason the score moved: a stable id, the points it added, a sentence and what it is about. */
 export interface Finding {
   id: string;
@@ -201,7 +205,13 @@ export interface EnrichmentEntry {
 export interface PhishReport {
   file: string;
   verdict: PhishVerdict;
+  /** The probability in percent (0–100), rounded. */
   score: number;
+  /** Calibrated probability that the message is phishing of any kind (0–1), from the fitted model. */
+  probability: number;
+  category: PhishCategory;
+  /** The features that moved the probability most (findings and structural/language features), in points of log-odds × 10. */
+  reasons: Array<{ feature: string; points: number; describe: string }>;
   findings: Finding[];
   headers: HeaderSummary;
   auth: AuthSummary;

@@ -320,7 +320,11 @@ export interface PhishAnalysis {
   reportUrl: string;
   file: string;
   verdict: 'clean' | 'suspicious' | 'phishing' | 'malicious';
+  /** Probability in percent. */
   score: number;
+  probability: number;
+  category: 'phishing' | 'bec-fraud' | 'malware' | 'spam' | 'ham';
+  reasons: Array<{ feature: string; points: number; describe: string }>;
   findings: Array<{ id: string; weight: number; message: string; evidence: string }>;
   headers: { from: Mailbox | null; replyTo: Mailbox[]; returnPath: string | null; to: Mailbox[]; subject: string; date: string | null; messageId: string | null; mailer: string | null; originatingIp: string | null };
   auth: {

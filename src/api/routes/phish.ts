@@ -31,7 +31,10 @@ const Analysis = z.looseObject({
   reportUrl: z.string().describe('The HTML report (the message\'s HTML shown as text, never rendered)'),
   file: z.string(),
   verdict: z.enum(['clean', 'suspicious', 'phishing', 'malicious']),
-  score: z.number(),
+  score: z.number().describe('The probability in percent'),
+  probability: z.number().describe('Calibrated probability (0–1) that the message is phishing of any kind'),
+  category: z.enum(['phishing', 'bec-fraud', 'malware', 'spam', 'ham']),
+  reasons: z.array(z.object({ feature: z.string(), points: z.number(), describe: z.string() })),
   findings: z.array(z.object({ id: z.string(), weight: z.number(), message: z.string(), evidence: z.string() })),
   headers: z.record(z.string(), z.unknown()),
   auth: z.record(z.string(), z.unknown()),
@@ -107,7 +110,7 @@ export function registerPhish(server: FastifyInstance, app: App): void {
       if (flag('enrich', true)) r = await enrichReport(r, app.intel, cfg());
       const id = randomId('phish');
       const extra: { id: string; sha256: string; alertId?: string; cases?: number[] } = { id, sha256 };
-      if (flag('case', false) && opensCase(r)) {
+      if (flag('case', false) && opensCase(r, cfg().caseCategories)) {
         const alert = phishAlert(r, { sha256, now: app.clock.now().toISOString() });
         const summary = await app.ingest([{ file: filename, line: 0, alert }]);
         extra.alertId = alert.id;

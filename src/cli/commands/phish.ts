@@ -18,8 +18,9 @@ import type { PhishReport } from '../../phishing/types.js';
 import { printJson, rel, reportError, safe, table } from '../output.js';
 
 const EXIT_HELP = `
-Verdicts: clean < suspicious < phishing < malicious, from a 0–100 score that is the sum of the
-findings' weights (docs/phishing.md lists every finding and its default weight).
+Verdicts: clean < suspicious < phishing < malicious, from the probability (0–100%) of a fitted,
+calibrated model; the category (phishing, bec-fraud, malware, spam, ham) is shown beside it, and the
+findings with the points each added (docs/phishing.md explains the model and its figures).
 
 Exit status:
   0  every file was analysed
@@ -81,7 +82,7 @@ const VERDICT_LABEL = { clean: 'CLEAN', suspicious: 'SUSPICIOUS', phishing: 'PHI
 function summary(r: PhishReport, reportFile?: string): string {
   const h = r.headers;
   const from = h.from ? (h.from.name ? `${h.from.name} <${h.from.address}>` : h.from.address) : '(no sender)';
-  const lines = [`${rel(r.file)}  ${VERDICT_LABEL[r.verdict]}  ${r.score}/100  "${(h.subject || '(no subject)').slice(0, 100)}" from ${from.slice(0, 100)}`];
+  const lines = [`${rel(r.file)}  ${VERDICT_LABEL[r.verdict]} (${r.category})  ${r.score}%  "${(h.subject || '(no subject)').slice(0, 100)}" from ${from.slice(0, 100)}`];
   const shown = r.findings.filter((f) => f.weight !== 0).slice(0, 12);
   if (shown.length) lines.push(table(shown.map((f) => [`${f.weight > 0 ? '+' : ''}${f.weight}`, f.id, f.message.length > 150 ? `${f.message.slice(0, 149)}…` : f.message]), '    '));
   if (r.findings.length > shown.length) lines.push(`    … ${r.findings.length - shown.length} more (informational or beyond the first 12; --json lists all)`);
@@ -113,10 +114,10 @@ export function phishCommand(): Command {
   return new Command('phish')
     .description('Analyse e-mails (.eml files or folders): explained verdict, SPF/DKIM/DMARC/ARC, relays, links, attachments and indicators; offline unless --enrich or --case')
     .argument('<files...>', '.eml files or folders of them')
-    .option('--json', 'print a JSON array with one entry per file ({file, verdict, score, findings, headers, auth, hops, links, attachments, iocs}; {file, error} for unreadable files)')
+    .option('--json', 'print a JSON array with one entry per file ({file, verdict, score, probability, category, reasons, findings, headers, auth, hops, links, attachments, iocs}; {file, error} for unreadable files)')
     .option('-r, --report <out.html>', 'write a self-contained HTML report (several files: <out>-<name>.html each)')
     .option('--enrich', 'look indicators up with the intel providers (local feeds by default; opens the store)')
-    .option('--case', 'send verdicts of phishing or worse through the pipeline as alerts (source "email"), so cases, playbooks and notifications apply')
+    .option('--case', 'send verdicts of phishing or worse in the case categories (phishing, bec-fraud, malware by default) through the pipeline as alerts (source "email"), so cases, playbooks and notifications apply')
     .option('-o, --out <dir>', 'output folder for --case (actions, outbox, reports; default ./vigil-out)')
     .option('-c, --config <file>', 'config file (default: ./vigil.yaml when present)')
     .addHelpText('after', EXIT_HELP)
@@ -165,7 +166,7 @@ export function phishCommand(): Command {
         let caseLine = '';
         if (opts.case && app) {
           const now = new Date().toISOString();
-          const items = entries.filter((e) => e.report && opensCase(e.report)).map((e) => {
+          const items = entries.filter((e) => e.report && opensCase(e.report, cfg.caseCategories)).map((e) => {
             const alert = phishAlert(e.report!, { sha256: e.sha256!, now });
             e.alertId = alert.id;
             return { file: e.file, line: 0, alert };

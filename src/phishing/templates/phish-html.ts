@@ -44,7 +44,7 @@ export const PHISH_HTML_TEMPLATE = `<!DOCTYPE html>
 <main class="v-<%= it.r.verdict %>">
 <div class="kicker">Vigil · Phishing analysis</div>
 <h1><%= it.v.subject %></h1>
-<div><span class="badge"><%= it.r.verdict.toUpperCase() %></span><span class="score"><%= it.r.score %><span class="note"> / 100</span></span></div>
+<div><span class="badge"><%= it.r.verdict.toUpperCase() %></span><span class="score"><%= it.r.score %><span class="note">% · <%= it.r.category %></span></span></div>
 <dl class="meta">
   <dt>From</dt><dd><%= it.v.from %></dd>
   <dt>To</dt><dd><%= it.v.to || '—' %></dd>
@@ -62,8 +62,9 @@ export const PHISH_HTML_TEMPLATE = `<!DOCTYPE html>
 <tr><td class="num"><%= f.weight > 0 ? '+' + f.weight : f.weight %></td><td class="mono"><%= f.id %></td><td><%= f.message %></td><td class="mono"><%= f.evidence %></td></tr>
 <% } %>
 </tbody>
-<tfoot><tr><th colspan="3">Score (sum, clamped to 0–100) → verdict</th><th class="num"><%= it.r.score %> → <%= it.r.verdict %></th></tr></tfoot>
+<tfoot><tr><th colspan="3">Probability of the fitted model (points are log-odds × 10; structure and wording count too) → verdict, category</th><th class="num"><%= it.r.score %>% → <%= it.r.verdict %>, <%= it.r.category %></th></tr></tfoot>
 </table>
+<% if (it.r.reasons.length) { %><p class="note">What moved the probability most: <%= it.r.reasons.map((x) => (x.points > 0 ? '+' : '') + x.points + ' ' + x.feature).join(', ') %>.</p><% } %>
 <% } %>
 
 <h2 id="headers">Headers</h2>

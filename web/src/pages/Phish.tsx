@@ -162,11 +162,12 @@ export function Phish({ who }: { who: Who }) {
           <div className={`verdict-banner verdict-${r.verdict}`} role="status">
             <VerdictBadge v={r.verdict} />
             <strong>{VERDICT_TEXT[r.verdict]}</strong>
-            <span className="score" aria-label={`score ${r.score} of 100`}>
+            <span className="category">{r.category}</span>
+            <span className="score" aria-label={`probability ${r.score}%`}>
               <span className="score-bar">
                 <span style={{ width: `${Math.min(100, r.score)}%` }} />
               </span>
-              {r.score}/100
+              {r.score}%
             </span>
             <a href={r.reportUrl} target="_blank" rel="noopener noreferrer">
               HTML report
