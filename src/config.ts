@@ -309,6 +309,9 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; parse?: (v: string)
   VIGIL_ABUSEIPDB_KEY: { path: ['intel', 'providers', 'abuseipdb', 'apiKey'] },
   VIGIL_IPINFO_KEY: { path: ['intel', 'providers', 'ipinfo', 'apiKey'] },
   VIGIL_URLSCAN_KEY: { path: ['intel', 'providers', 'urlscan', 'apiKey'] },
+  VIGIL_GREYNOISE_KEY: { path: ['intel', 'providers', 'greynoise', 'apiKey'] },
+  VIGIL_OTX_KEY: { path: ['intel', 'providers', 'otx', 'apiKey'] },
+  VIGIL_HTTP_JSON_KEY: { path: ['intel', 'providers', 'http-json', 'apiKey'] },
 };
 
 export interface LoadedConfig {

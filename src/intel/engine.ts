@@ -216,7 +216,7 @@ export class IntelEngine {
         this.disabled.push({ id: def.id, reason: made.disabled });
         continue;
       }
-      const p: ActiveProvider = { id: def.id, supports: new Set(def.supports), remote: def.remote, instance: made, configHash: answerConfigHash(parsed.data) };
+      const p: ActiveProvider = { id: def.id, supports: new Set(made.supports ?? def.supports), remote: def.remote, instance: made, configHash: answerConfigHash(parsed.data) };
       if (runtime) {
         p.runtime = runtime;
         p.ttl = { positive: runtime.options.cache.positiveTtl, negative: runtime.options.cache.negativeTtl };

@@ -37,6 +37,8 @@ export interface IntelProviderInstance {
    * engine uses it on the per-alert path, where a promise per observable costs more than the lookup.
    */
   lookupSync?(observable: ObservableRef): IntelResult;
+  /** Narrower than the definition's `supports` when the config chooses the types (`http-json`). */
+  supports?: readonly ObservableType[];
 }
 
 /** A threat-intel source. One folder under `src/intel/providers/` per provider, listed in `registry.ts`. */
@@ -49,6 +51,11 @@ export interface IntelProviderDefinition<C = unknown> {
   /** Remote providers: true, so nothing leaves the machine unless configured with a key. */
   remote: boolean;
   configSchema: z.ZodType<C>;
+  /**
+   * Remote providers: the smallest config that turns it on (the contract suite creates it with
+   * this). Default `{ apiKey: 'k' }`.
+   */
+  enabledExample?: Record<string, unknown>;
   /** Returns the instance, or `{ disabled: reason }` when it is not configured (said once at start). */
   create(config: C, ctx: IntelContext): IntelProviderInstance | { disabled: string };
 }

@@ -41,6 +41,24 @@ export async function enrichReport(r: PhishReport, intel: IntelLookup, cfg: Phis
   };
   add('intel.malicious', entries.filter((e) => e.verdict === 'malicious'));
   add('intel.suspicious', entries.filter((e) => e.verdict === 'suspicious'));
+  // Domain age from the rdap provider (when it is on): a sender or link domain registered days ago
+  // is an intel.suspicious finding (young domains are what phishing runs on), or adds to that finding.
+  const young = obs.flatMap((o) => {
+    const rd = o.type === 'domain' ? answers.get(observableKey(o))?.results.find((x) => x.provider === 'rdap' && !x.partial && x.tags.includes('new-domain')) : undefined;
+    return rd ? [{ o, said: rd.evidence[0]?.split(' — ')[0] ?? 'recently registered' }] : [];
+  });
+  if (young.length && !r.findings.some((f) => f.id === 'intel.suspicious')) {
+    const { o, said } = young[0]!;
+    const line = `The ${o.role ? `${o.role} ` : ''}domain ${o.value} is newly registered (${said}).`;
+    const ages = young.map((y) => `${y.o.value}: ${y.said}`).join('; ');
+    const existing = findings.find((f) => f.id === 'intel.suspicious');
+    if (existing) {
+      existing.message = `${existing.message} ${line}`;
+      existing.evidence = clip(`${existing.evidence}; ${ages}`);
+    } else {
+      findings.push({ id: 'intel.suspicious', weight: cfg.weights['intel.suspicious'] ?? FINDINGS['intel.suspicious'].weight, message: line, evidence: clip(ages) });
+    }
+  }
   const scored = addFindings(r, findings, { weights: cfg.weights, thresholds: cfg.thresholds });
   return { ...r, ...scored, enrichment: entries };
 }

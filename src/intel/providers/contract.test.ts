@@ -60,7 +60,7 @@ describe('intel provider contract', () => {
       for (const q of cfg.quota) expect(q.limit).toBeGreaterThan(0);
       expect(cfg.cache.positiveTtl).toBeGreaterThan(0);
       expect(cfg.cache.negativeTtl).toBeGreaterThan(0);
-      const enabled = def.configSchema.parse(id === 'dns' ? { enabled: true } : { apiKey: 'k' });
+      const enabled = def.configSchema.parse(def.enabledExample ?? { apiKey: 'k' });
       const made = def.create(enabled as never, ctx);
       expect('disabled' in made).toBe(false);
       expect((made as { lookupSync?: unknown }).lookupSync).toBeUndefined();

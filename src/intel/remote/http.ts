@@ -22,12 +22,14 @@ export interface HttpRequest {
 
 const USER_AGENT = 'vigil/0.1';
 
-/** The service's own words from an error body: VirusTotal, AbuseIPDB, IPinfo and urlscan shapes. */
+/** The service's own words from an error body: VirusTotal, AbuseIPDB, IPinfo, urlscan, GreyNoise, OTX and RDAP shapes. */
 export function errorDetail(json: unknown, text: string): string {
   const j = json as Record<string, any> | undefined;
   let d: unknown;
   if (j && typeof j === 'object') {
-    d = j.error?.message ?? j.error?.title ?? (typeof j.error === 'string' ? j.error : undefined) ?? j.errors?.[0]?.detail ?? j.message ?? j.description ?? j.detail;
+    // RDAP errors (RFC 9083 §6) carry `title` and a `description` array.
+    const rdapDescription = Array.isArray(j.description) ? j.description.find((x: unknown) => typeof x === 'string') : undefined;
+    d = j.error?.message ?? j.error?.title ?? (typeof j.error === 'string' ? j.error : undefined) ?? j.errors?.[0]?.detail ?? j.message ?? (typeof j.description === 'string' ? j.description : undefined) ?? j.detail ?? rdapDescription ?? j.title;
   }
   const s = typeof d === 'string' ? d : text.trim().startsWith('<') ? '' : text.trim();
   return s.replace(/\s+/g, ' ').slice(0, 200);

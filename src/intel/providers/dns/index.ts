@@ -20,6 +20,7 @@ const dns = defineIntelProvider<DnsConfig>({
   supports: ['domain', 'email', 'ipv4', 'ipv6'],
   remote: true,
   configSchema: DnsConfig,
+  enabledExample: { enabled: true },
   create(config, ctx) {
     if (!config.enabled) return { disabled: 'DNS lookups are off (set intel.providers.dns.enabled: true; queries leave the machine)' };
     const runtime = runtimeFor(ctx, 'dns', config);
