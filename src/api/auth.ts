@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiKeyInfo, ApiKeys } from '../auth/keys.js';
 import { readCookie, SESSION_COOKIE, type Sessions } from './routes/session.js';
+import { ERROR_CATALOGUE, type VigilErrorCode } from '../core/errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -62,14 +63,14 @@ export class SignInGuard {
   }
 }
 
-function deny(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
-  return reply.status(status).send({ error: { code, message } });
+function deny(reply: FastifyReply, code: VigilErrorCode, message: string): FastifyReply {
+  return reply.status(ERROR_CATALOGUE[code].status).send({ error: { code, message } });
 }
 
 /** The answer to a bad key once its address or prefix is over the limit. */
 export function limited(reply: FastifyReply, waitS: number): FastifyReply {
   reply.header('retry-after', String(Math.max(waitS, 1)));
-  return deny(reply, 429, 'VIGIL_AUTH_RATE_LIMITED', 'too many failed sign-ins from this address or with keys starting like this one; try again later');
+  return deny(reply, 'VIGIL_AUTH_RATE_LIMITED', 'too many failed sign-ins from this address or with keys starting like this one; try again later');
 }
 
 function originHost(origin: string): string | undefined {
@@ -107,25 +108,25 @@ export function installAuth(server: FastifyInstance, keys: ApiKeys, now: () => n
     const sid = !key && sessions ? readCookie(req.headers.cookie, SESSION_COOKIE) : undefined;
     if (sid) {
       key = sessions!.use(sid);
-      if (!key) return deny(reply, 401, 'VIGIL_AUTH_SESSION_ENDED', 'the session has ended; sign in again');
+      if (!key) return deny(reply, 'VIGIL_AUTH_SESSION_ENDED', 'the session has ended; sign in again');
       // SameSite=Strict already keeps other sites' requests cookieless; a foreign Origin is refused too.
       const origin = req.headers.origin;
       if (origin && req.method !== 'GET' && req.method !== 'HEAD' && originHost(origin) !== req.headers.host) {
-        return deny(reply, 403, 'VIGIL_AUTH_FORBIDDEN', 'a cross-site request cannot use the session cookie');
+        return deny(reply, 'VIGIL_AUTH_FORBIDDEN', 'a cross-site request cannot use the session cookie');
       }
     }
-    if (!key) return deny(reply, 401, 'VIGIL_AUTH_REQUIRED', 'an API key is required: Authorization: Bearer <key> (create one with `vigil keys create`)');
+    if (!key) return deny(reply, 'VIGIL_AUTH_REQUIRED', 'an API key is required: Authorization: Bearer <key> (create one with `vigil keys create`)');
     const info = await keys.verify(key);
     if (!info) {
       if (sid) {
         sessions!.end(sid);
-        return deny(reply, 401, 'VIGIL_AUTH_SESSION_ENDED', 'the key this session was opened with was revoked; sign in again');
+        return deny(reply, 'VIGIL_AUTH_SESSION_ENDED', 'the key this session was opened with was revoked; sign in again');
       }
       const wait = fail(req.ip, key);
       if (wait !== undefined) return limited(reply, wait);
-      return deny(reply, 401, 'VIGIL_AUTH_INVALID', 'the API key is not valid (unknown or revoked)');
+      return deny(reply, 'VIGIL_AUTH_INVALID', 'the API key is not valid (unknown or revoked)');
     }
-    if (!allowed(info.role, req.method, path)) return deny(reply, 403, 'VIGIL_AUTH_FORBIDDEN', `a ${info.role} key cannot ${req.method} ${path}`);
+    if (!allowed(info.role, req.method, path)) return deny(reply, 'VIGIL_AUTH_FORBIDDEN', `a ${info.role} key cannot ${req.method} ${path}`);
     req.apiKey = info;
     req.authVia = sid ? 'session' : 'key';
   });

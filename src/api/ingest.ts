@@ -31,7 +31,7 @@ const IngestResult = z.object({
   cases: z.array(z.number()),
   detect: z.object({ events: z.number(), detections: z.number(), correlations: z.number() }).optional(),
 });
-const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }) });
+const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional(), retryable: z.boolean().optional() }) });
 /** The distributed mode's answer (202): the input is durable on the bus and the workers store it (docs/scaling.md). */
 const QueuedResult = z.object({
   received: z.number(),
@@ -252,7 +252,7 @@ export function registerIngest(server: FastifyInstance, app: App): void {
       return { received, queued: r.queued, rejected: r.rejected, issues: r.issues.map((i) => ({ line: i.line, ...(i.field !== undefined && { field: i.field }), reason: i.reason })), messages: r.messages, duplicates: r.duplicates };
     } catch (e) {
       if (e instanceof VigilError && (e.code === 'VIGIL_BUS_FULL' || e.code === 'VIGIL_BUS_FAILED')) {
-        return reply.status(503).header('retry-after', String(app.config.bus.retryAfter)).send({ error: { code: e.code, message: e.message } });
+        return reply.status(503).header('retry-after', String(app.config.bus.retryAfter)).send({ error: { code: e.code, message: e.message, retryable: true } });
       }
       throw e;
     }

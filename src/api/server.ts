@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { App } from '../app.js';
 import { buildCaseReport } from '../cases/report.js';
 import { VigilError } from '../core/errors.js';
+import { causeLine, httpErrorOf } from './errors.js';
 import { installAuth } from './auth.js';
 import { collectRoutes } from './route-table.js';
 import { orgOf } from './routes/common.js';
@@ -39,19 +40,17 @@ export async function buildServer(app: App, opts: { tls?: TlsServer } = {}): Pro
     transform: jsonSchemaTransform,
   });
 
-  server.setErrorHandler((err, _req, reply) => {
-    const e = err as Error & { validation?: unknown; statusCode?: number; code?: string };
-    if (e instanceof VigilError) {
-      return reply.status(e.code === 'VIGIL_INPUT_NOT_FOUND' ? 404 : 400).send({ error: { code: e.code, message: e.message, ...(e.field && { field: e.field }) } });
-    }
-    if (e.validation) {
-      const issues = (e as unknown as { validation: Array<{ instancePath?: string; message?: string; params?: { issue?: { path?: unknown[] } } }> }).validation;
-      const first = issues[0];
-      const field = first?.params?.issue?.path?.join('.') ?? first?.instancePath?.replace(/^\//, '').replaceAll('/', '.') ?? '';
-      return reply.status(400).send({ error: { code: 'VIGIL_INPUT_INVALID', message: e.message, ...(field && { field }) } });
-    }
-    app.log.error({ err: e }, 'request failed');
-    return reply.status(e.statusCode && e.statusCode < 500 ? e.statusCode : 500).send({ error: { code: e.statusCode && e.statusCode < 500 ? 'VIGIL_INPUT_INVALID' : 'VIGIL_INTERNAL', message: e.message } });
+  // Status, retryability and log level come from the error catalogue (src/core/errors.ts): a
+  // sender's mistake is one info line, a store or bus that is away a warning, only Vigil's own
+  // failures are errors with a stack. The path is logged as its route pattern: a key may be in it.
+  server.setErrorHandler((err, req, reply) => {
+    const h = httpErrorOf(err);
+    const route = req.routeOptions.url ?? '(no route)';
+    if (h.level === 'error') app.log.error({ err, method: req.method, route }, 'request failed');
+    else if (h.level === 'warn') app.log.warn({ code: h.code, method: req.method, route, reason: h.message, cause: causeLine(err) }, 'request not done: the store or bus is away');
+    else app.log.info({ code: h.code, status: h.status, method: req.method, route, reason: h.message.slice(0, 500), ...(h.field && { field: h.field }) }, 'request refused');
+    if (h.retryable && !reply.hasHeader('retry-after')) reply.header('retry-after', String(app.config.bus.retryAfter));
+    return reply.status(h.status).send({ error: { code: h.code, message: h.message, ...(h.field && { field: h.field }), ...(h.retryable && { retryable: true }) } });
   });
 
   installSecurityHeaders(server);

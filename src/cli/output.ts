@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { VigilError } from '../core/errors.js';
+import { exitStatusOf, VigilError } from '../core/errors.js';
 import { neutralize } from '../core/text.js';
 
 /** A path as the user would type it: relative to the working directory when it lies inside it. */
@@ -31,7 +31,10 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** Prints an error the way a user can act on it, and returns the exit code. */
+/**
+ * Prints an error the way a user can act on it, and returns the exit status its code has in the
+ * catalogue (src/core/errors.ts): 1 a failure to fix, 75 a temporary one (run it again later).
+ */
 export function reportError(e: unknown, json = false): number {
   if (json) {
     process.stdout.write(`${JSON.stringify({ error: e instanceof VigilError ? e.toJSON() : { code: 'VIGIL_INTERNAL', message: (e as Error).message } })}\n`);
@@ -40,7 +43,7 @@ export function reportError(e: unknown, json = false): number {
   } else {
     process.stderr.write(`vigil: unexpected error: ${safe((e as Error).stack ?? String(e))}\n`);
   }
-  return 1;
+  return exitStatusOf(e);
 }
 
 /** A file's text, or standard input for `-` (or no file). */

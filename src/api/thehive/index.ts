@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../app.js';
 import { formatIssue } from '../../core/errors.js';
 import { CaseError, invalid } from '../../cases/errors.js';
+import { causeLine, httpErrorOf } from '../errors.js';
 import type { HiveKind } from '../../cases/hive-ids.js';
 import { CaseService, type Actor } from '../../cases/service.js';
 import { loadTemplates, type CaseTemplate } from '../../cases/templates.js';
@@ -102,6 +103,17 @@ export function registerTheHive(server: FastifyInstance, app: App): void {
           return reply.status(415).send({ type: 'NotSupported', message: 'only application/json bodies are accepted (attachments and file observables are not supported)' });
         }
         if (e.statusCode && e.statusCode < 500) return reply.status(e.statusCode).send({ type: 'BadRequest', message: e.message });
+        // The catalogue's answer in TheHive's shape: a store that is away is 503 with Retry-After (a
+        // client retries), a value the store cannot hold is the request's fault (400), the rest a bug.
+        const h = httpErrorOf(e);
+        if (h.status === 503) {
+          app.log.warn({ code: h.code, route: _req.routeOptions.url, reason: h.message, cause: causeLine(e) }, 'TheHive API request not done: the store is away');
+          return reply.status(503).header('retry-after', String(app.config.bus.retryAfter)).send({ type: 'ServiceUnavailable', message: h.message });
+        }
+        if (h.status < 500) {
+          app.log.info({ code: h.code, route: _req.routeOptions.url, reason: h.message }, 'TheHive API request refused');
+          return reply.status(400).send({ type: 'BadRequest', message: h.message });
+        }
         app.log.error({ err: e }, 'TheHive API request failed');
         return reply.status(500).send({ type: 'InternalError', message: 'internal error (see the Vigil log)' });
       });
