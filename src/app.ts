@@ -20,6 +20,7 @@ import type { Notifier } from './notify/dispatcher.js';
 import { createNotifier } from './notify/setup.js';
 import { Pipeline, type IngestItem, type IngestOptions, type RunOptions, type RunSummary } from './pipeline/run.js';
 import { loadPlaybooks } from './playbooks/loader.js';
+import { ResponseLedger } from './playbooks/ledger.js';
 import { createPlaybookEngine } from './playbooks/setup.js';
 import type { Playbook } from './playbooks/schema.js';
 import { openStore, type StoreHandle } from './store/db.js';
@@ -177,6 +178,17 @@ export class App {
     await (await import('./connectors/thehive/index.js')).drainTheHive(this);
     // Scheduled notification retries, quiet-hours holds and timed digests.
     await this.retryDue().catch((e: unknown) => this.log.error({ err: e }, 'notification retries failed'));
+  }
+
+  /**
+   * A case closed as a false positive stops holding its blocks and containments (the response
+   * ledger); an effect no other case holds any more is undone at once, the rest end with their
+   * remaining holders.
+   */
+  async releaseFalsePositive(c: { id: string; number: number }, by: string): Promise<void> {
+    const now = this.clock.now();
+    const due = await new ResponseLedger(this.repo.db).releaseCase(c.id, `case #${c.number} closed as FalsePositive by ${by}`, now.toISOString());
+    if (due.length) await createPlaybookEngine(this, { fetch: this.fetchFn }).releaseDue(now);
   }
 
   /** Saves the open correlation windows, so the next process resumes them. */

@@ -14,6 +14,7 @@ import { scopeOf } from '../store/scope.js';
 import { registerIngest } from './ingest.js';
 import { registerDlq } from './dlq.js';
 import { registerPlaybooks } from './playbooks.js';
+import { registerResponse } from './response.js';
 import { registerTheHive } from './thehive/index.js';
 import { CaseSummary } from './routes/common.js';
 import { registerUiApi, sessionsFor } from './routes/index.js';
@@ -58,6 +59,7 @@ export async function buildServer(app: App, opts: { tls?: TlsServer } = {}): Pro
   registerIngest(server, app);
   registerDlq(server, app);
   registerPlaybooks(server, app);
+  registerResponse(server, app);
   registerTheHive(server, app);
   await registerUiApi(server, app);
   registerUi(server);

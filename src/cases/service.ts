@@ -85,6 +85,8 @@ export interface CaseServiceDeps {
   ingest?: (items: IngestItem[]) => Promise<RunSummary>;
   /** Cases changed outside the pipeline: its grouping re-reads open cases. */
   casesChanged?: () => void;
+  /** A case was closed as a false positive: it lets go of the response effects it holds (src/playbooks/ledger.ts). */
+  falsePositive?: (c: { id: string; number: number }, by: string) => Promise<void>;
 }
 
 /** `case <expr> when 'ipv4' then 'ip' … else 'other' end`: Vigil observable type → TheHive data type, in SQL. */
@@ -1076,6 +1078,7 @@ export class CaseService {
     const [out] = await this.db.update(t.cases).set(set).where(eq(t.cases.id, row.id)).returning();
     await this.d.repo.audit(audit);
     if (status !== undefined && OPEN_CASE_STATUSES.includes(status) !== OPEN_CASE_STATUSES.includes(row.status)) this.changed();
+    if (status === 'FalsePositive' && row.status !== 'FalsePositive') await this.d.falsePositive?.(row, actor.name);
     return out!;
   }
 

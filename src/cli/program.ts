@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   sources: async () => (await import('./commands/sources.js')).sourcesCommand(),
   phish: async () => (await import('./commands/phish.js')).phishCommand(),
   playbooks: async () => (await import('./commands/playbooks.js')).playbooksCommand(),
+  response: async () => (await import('./commands/response.js')).responseCommand(),
   worker: async () => (await import('./commands/worker.js')).workerCommand(),
   dlq: async () => (await import('./commands/dlq.js')).dlqCommand(),
   backup: async () => (await import('./commands/backup.js')).backupCommand(),

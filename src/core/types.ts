@@ -159,8 +159,12 @@ export const ActionRecord = z.object({
   caseId: z.string(),
   playbook: z.string(),
   action: z.string(),
-  /** `simulated`: recorded only (the default); `executed`: a real system was changed; `refused`: a guard stopped it. */
-  status: z.enum(['simulated', 'executed', 'refused', 'failed', 'skipped']),
+  /**
+   * `simulated`: recorded only (the default); `executed`: a real system was changed; `refused`: a guard
+   * stopped it; `joined`: another case's effect on the same target was already in place, so this case
+   * became one of its holders and nothing new was sent (src/playbooks/ledger.ts).
+   */
+  status: z.enum(['simulated', 'executed', 'refused', 'failed', 'skipped', 'joined']),
   target: z.string(),
   reason: z.string().default(''),
   details: z.record(z.string(), z.unknown()).default({}),

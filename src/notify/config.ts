@@ -69,7 +69,7 @@ export const RouteConfig = z.strictObject({
       /** Case status, any of (`New`, `InProgress`). */
       status: z.array(z.string().min(1)).min(1).optional(),
       /** A playbook step of the case ended so, any of (`refused`, `failed` to page when automation could not act). */
-      playbookOutcome: z.array(z.enum(['simulated', 'executed', 'refused', 'failed', 'skipped'])).min(1).optional(),
+      playbookOutcome: z.array(z.enum(['simulated', 'executed', 'refused', 'failed', 'skipped', 'joined'])).min(1).optional(),
       /** Only outcomes of these actions count for `playbookOutcome` (`block-ip`). */
       playbookAction: z.array(z.string().min(1)).min(1).optional(),
     })

@@ -152,6 +152,31 @@ export interface UndoTarget {
   target: string;
   status: ActionRecord['status'];
   details: Record<string, unknown>;
+  /** Why it ends now, for the record: `TTL ended` (the default), `every holding case was closed as a false positive`. */
+  why?: string;
+}
+
+/** What an effect's key may depend on besides the inputs. */
+export interface EffectContext {
+  /** The canonical name of a host (src/core/identity.ts), so one machine under two names is one target. */
+  canonicalHost(name: string): string;
+}
+
+/**
+ * How the response ledger (src/playbooks/ledger.ts) keys what an action does to the outside world:
+ * one row per (action id, canonical target), shared by every case. The first case runs the action;
+ * later ones join it (status `joined`, no second command) and the undo runs once, when the last
+ * holder's end passes or every holding case was closed as a false positive.
+ */
+export interface EffectKey<I> {
+  /** The canonical target: an address in canonical form, a host's canonical name. */
+  target(input: I, ctx: EffectContext): string;
+  /** When this case stops wanting the effect (a block's TTL); null for no end (a containment). */
+  expiresAt(input: I, now: Date): string | null;
+  /** Whether the action's settings would change a real system outside dry run (an adapter is configured); default true. */
+  enforced?(config: unknown): boolean;
+  /** What the joining case should know when the effect in place differs from what it asked for (a block's direction). */
+  joinNote?(input: I, inPlace: Record<string, unknown>): string | undefined;
 }
 
 /** One response step. One folder under `src/playbooks/actions/` per action, listed in `registry.ts`. */
@@ -177,6 +202,8 @@ export interface ResponseAction<I = unknown, C = unknown> {
   /** What the action acts on (an address, a host, a task title): part of its idempotency key. */
   target(input: I): string;
   run(input: I, ctx: ActionContext<C>): Promise<ActionOutcome>;
+  /** Set for actions whose effect the response ledger shares between cases (blocks, containment). */
+  effect?: EffectKey<I>;
   /** Reverses what `run` did once its `expiresAt` passed (an unblock). */
   undo?(done: UndoTarget, ctx: Omit<ActionContext<C>, 'case' | 'step' | 'runId' | 'idempotencyKey'>): Promise<ActionOutcome>;
 }

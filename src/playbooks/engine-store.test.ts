@@ -8,7 +8,7 @@ import { silentLogger } from '../core/log.js';
 import type { CaseReport } from '../reports/model.js';
 import type { StoreHandle } from '../store/db.js';
 import { Repo } from '../store/repo.js';
-import { actions, alerts, approvals, auditLog, cases, playbookRuns, tasks } from '../store/schema.js';
+import { actions, alerts, approvals, auditLog, cases, playbookRuns, responseEffects, responseHolders, tasks } from '../store/schema.js';
 import { PlaybookEngine, type EngineDeps } from './engine.js';
 import { createGuards } from './guards.js';
 import type { Playbook } from './schema.js';
@@ -64,7 +64,7 @@ describe.each(backends)('PlaybookEngine with the store ($name)', (backend) => {
     dir = mkdtempSync(join(tmpdir(), 'vigil-pb-store-'));
     clock = movableClock('2025-03-14T10:00:00.000Z');
     const db = handle.store.db;
-    for (const t of [actions, approvals, playbookRuns, auditLog, cases, tasks]) await db.delete(t);
+    for (const t of [actions, approvals, playbookRuns, auditLog, cases, tasks, responseEffects, responseHolders]) await db.delete(t);
     await db.execute("delete from kv where key like 'playbooks.%'" as never).catch(() => undefined);
     const { sql } = await import('drizzle-orm');
     await db.execute(sql`delete from kv where key like 'playbooks.%'`);
@@ -102,7 +102,8 @@ steps:
     const stored = await repo.actionsOfCase('case_1');
     expect(stored.map((a) => `${a.action}: ${a.status}`).sort()).toEqual(['block-ip: simulated', 'create-task: executed']);
     const blockRow = (await handle.store.db.select().from(actions).where(eq(actions.action, 'block-ip')))[0]!;
-    expect(blockRow).toMatchObject({ runId: run.id, expiresAt: '2025-03-14T11:00:00.000Z', undoneAt: null });
+    // The block's end lives in the response ledger (one row per address for every case), not on the record.
+    expect(blockRow).toMatchObject({ runId: run.id, expiresAt: null, undoneAt: null, details: expect.objectContaining({ effect: expect.stringMatching(/^eff_/), expiresAt: '2025-03-14T11:00:00.000Z' }) });
     expect((await repo.tasksOfCase('case_1')).map((t) => t.title)).toEqual(['Review case #1']);
     expect(JSON.parse(readFileSync(join(dir, blockRow.artifact!), 'utf8'))).toMatchObject({ action: 'block-ip', status: 'simulated', runId: run.id, case: { number: 1 } });
     const runFile = join(dir, 'actions/case-0001/runs', `block--${run.id}.json`);

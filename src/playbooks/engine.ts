@@ -8,6 +8,7 @@ import type { Task } from '../core/types.js';
 import type { CaseReport } from '../reports/model.js';
 import type { AuditRow } from '../store/repo.js';
 import type { ActionOutcome, ActionServices, CaseChanges, Guards, PlaybookCase, ResponseAction } from './action.js';
+import { ResponseLedger, type EffectRow, type HolderView } from './ledger.js';
 import { RESPONSE_ACTIONS } from './actions/registry.js';
 import { eventsBetween, playbookCase, snapshotOf, type CaseEvent, type CaseSnapshot } from './case.js';
 import { compile, evaluate, truthy } from './expression.js';
@@ -135,6 +136,8 @@ export interface EngineDeps {
   criticalityOf?: (host: string) => string | undefined;
   /** Every action simulates, whatever the config (`vigil playbooks test`). */
   dryRunAll?: boolean;
+  /** The canonical name of a host (app.hosts), for the response ledger's containment targets. */
+  canonicalHost?: (host: string) => string;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -206,8 +209,11 @@ export class PlaybookEngine {
   private readonly needGroups: boolean;
   private readonly sleep: (ms: number) => Promise<void>;
   private swept = false;
+  /** Effects on the outside world shared by every case (blocks, containment); none without a store. */
+  readonly ledger: ResponseLedger | undefined;
 
   constructor(private readonly d: EngineDeps) {
+    this.ledger = d.store ? new ResponseLedger(d.store.db) : undefined;
     this.actions = (d.actions ?? RESPONSE_ACTIONS) as readonly ResponseAction<unknown, unknown>[];
     this.configs = parseActionSettings(d.settings.actions, this.actions);
     this.sleep = d.sleep ?? defaultSleep;
@@ -490,6 +496,13 @@ export class PlaybookEngine {
         if (p.kind === 'fail') preview.push(p.target);
         continue;
       }
+      // An effect another case already holds needs nobody's approval to join: nothing new is done.
+      const dryRun = this.dryRunFor(action, step, run.pb);
+      const joined = action.effect && this.ledger ? await this.joinActive(run, action, p.input, p.id, dryRun) : undefined;
+      if (joined) {
+        rec.items.push(this.record(run, step, action, { id: p.id, target: p.target, outcome: joined, inputs: p.input, attempts: 0, ms: 0 }));
+        continue;
+      }
       const { outcome } = await this.attempt(run, { ...step, retries: 0 }, action, p.input, { id: p.id, dryRun: true });
       if (outcome.status === 'refused') rec.items.push(this.record(run, step, action, { id: p.id, target: p.target, outcome, inputs: p.input, attempts: 1, ms: 0 }));
       else preview.push(p.target);
@@ -505,8 +518,8 @@ export class PlaybookEngine {
     const started = performance.now();
     rec.status = 'running';
     rec.startedAt = this.now().toISOString();
-    // Refusals recorded while screening for an approval stay listed.
-    rec.items = rec.items.filter((x) => x.status === 'refused');
+    // Refusals and joins recorded while screening for an approval stay listed.
+    rec.items = rec.items.filter((x) => x.status === 'refused' || x.status === 'joined');
     const screened = new Set(rec.items.map((x) => x.actionId));
     if (run.handler === step.id) rec.handler = true;
     const dryRun = this.dryRunFor(action, step, run.pb);
@@ -545,7 +558,7 @@ export class PlaybookEngine {
       // dies mid-call the sweep ends it failed ("interrupted") instead of it vanishing.
       if (!dryRun && action.destructive) await this.ensurePersisted(run);
       const t0 = performance.now();
-      const { outcome, attempts } = await this.attempt(run, step, action, p.input, { id: p.id, dryRun });
+      const { outcome, attempts } = action.effect && this.ledger ? await this.attemptShared(run, step, action, p.input, { id: p.id, dryRun }) : await this.attempt(run, step, action, p.input, { id: p.id, dryRun });
       rec.items.push(this.record(run, step, action, { id: p.id, target: p.target, outcome, inputs: p.input, attempts, ms: Math.round(performance.now() - t0) }));
       outputs.push(step.for_each !== undefined ? { target: p.target, status: outcome.status, ...(outcome.outputs ?? {}) } : (outcome.outputs ?? {}));
       if (outcome.status === 'failed') failed = true;
@@ -631,6 +644,70 @@ export class PlaybookEngine {
     }
     if (attempts > 1 && outcome.status === 'failed') outcome = { ...outcome, reason: `${outcome.reason} (after ${attempts} attempts)` };
     return { outcome, attempts };
+  }
+
+  /** Whether this call would change a real system: not a dry run, and the action has an adapter to do it with. */
+  private enforcing(action: ResponseAction<unknown, unknown>, dryRun: boolean): boolean {
+    return !dryRun && (action.effect?.enforced?.(this.configs.get(action.id)) ?? true);
+  }
+
+  private effectKey(action: ResponseAction<unknown, unknown>, input: unknown): { target: string; expiresAt: string | null } {
+    const canonicalHost = this.d.canonicalHost ?? ((h: string) => h.trim().toLowerCase());
+    return { target: action.effect!.target(input, { canonicalHost }), expiresAt: action.effect!.expiresAt(input, this.now()) };
+  }
+
+  /** The outcome recorded on a case that joined another case's effect. */
+  private joinedOutcome(action: ResponseAction<unknown, unknown>, input: unknown, target: string, effect: EffectRow, holders: HolderView[], caseId: string, expiresAt: string | null): ActionOutcome {
+    const note = action.effect?.joinNote?.(input, effect.details as Record<string, unknown>);
+    const others = holders.filter((h) => h.caseId !== caseId && !h.releasedAt);
+    const cases = others.map((h) => (h.caseNumber !== null ? `#${h.caseNumber}` : h.caseId));
+    const until = effect.expiresAt ? `until ${effect.expiresAt}` : 'until released';
+    const extended = expiresAt !== null && effect.expiresAt === expiresAt && others.some((h) => h.expiresAt !== null && Date.parse(h.expiresAt) < Date.parse(expiresAt));
+    return {
+      status: 'joined',
+      reason: `${target}: already ${effect.status === 'executed' ? 'in place' : 'recorded (simulated)'} since ${effect.since} for case${cases.length === 1 ? '' : 's'} ${cases.join(', ') || 'another case'}; this case holds it too, ${until}${extended ? ' (extended to this case\'s end)' : ''}. No new ${action.id} command was sent.${note ? ` Note: ${note}.` : ''}`,
+      details: { effect: effect.id, target, effectStatus: effect.status, since: effect.since, expiresAt: effect.expiresAt, ownExpiresAt: expiresAt, heldBy: cases },
+      outputs: { target, joined: true, effect: effect.id, expiresAt: effect.expiresAt },
+    };
+  }
+
+  /** Joins an effect that is already active for another case; undefined when this case must act itself. */
+  private async joinActive(run: Run, action: ResponseAction<unknown, unknown>, input: unknown, id: string, dryRun: boolean): Promise<ActionOutcome | undefined> {
+    const k = this.effectKey(action, input);
+    const j = await this.ledger!.joinIfActive({ kind: action.id, target: k.target, caseId: run.case.id, actionId: id, expiresAt: k.expiresAt, real: this.enforcing(action, dryRun), now: this.now().toISOString() });
+    return j && this.joinedOutcome(action, input, k.target, j.effect, j.holders, run.case.id, k.expiresAt);
+  }
+
+  /**
+   * An action whose effect the ledger shares: the case joins an active effect on the same canonical
+   * target (no command), or claims it, runs the action and makes the effect active with itself as the
+   * first holder. The record carries no `expiresAt`: the ledger's sweep ends the effect, once.
+   */
+  private async attemptShared(run: Run, step: Step, action: ResponseAction<unknown, unknown>, input: unknown, o: { id: string; dryRun: boolean }): Promise<{ outcome: ActionOutcome; attempts: number }> {
+    const k = this.effectKey(action, input);
+    const wait = Math.max(1, Math.min(step.timeout ?? this.d.settings.stepTimeout, run.deadline - this.now().getTime()));
+    let claim;
+    try {
+      claim = await this.ledger!.claim({ kind: action.id, target: k.target, caseId: run.case.id, actionId: o.id, expiresAt: k.expiresAt, real: this.enforcing(action, o.dryRun), now: () => this.now(), signal: AbortSignal.timeout(wait) });
+    } catch (e) {
+      return { outcome: { status: 'failed', reason: (e as Error).message, details: { target: k.target }, retryable: true }, attempts: 0 };
+    }
+    if (claim.kind === 'joined') return { outcome: this.joinedOutcome(action, input, k.target, claim.effect, claim.holders, run.case.id, k.expiresAt), attempts: 0 };
+    let r: { outcome: ActionOutcome; attempts: number };
+    try {
+      r = await this.attempt(run, step, action, input, o);
+    } catch (e) {
+      await this.ledger!.abandon(claim.effect.id, claim.previous);
+      throw e;
+    }
+    const { expiresAt: ownEnd, ...outcome } = r.outcome;
+    if (outcome.status !== 'executed' && outcome.status !== 'simulated') {
+      await this.ledger!.abandon(claim.effect.id, claim.previous);
+      return r;
+    }
+    const expiresAt = ownEnd ?? k.expiresAt;
+    const eff = await this.ledger!.activate({ id: claim.effect.id, caseId: run.case.id, actionId: o.id, status: outcome.status, details: outcome.details, expiresAt, at: this.now().toISOString(), ...(claim.previous && { previous: claim.previous }) });
+    return { outcome: { ...outcome, details: { ...outcome.details, effect: eff.id, effectTarget: k.target, ...(expiresAt && { expiresAt }) } }, attempts: r.attempts };
   }
 
   private recordFailure(run: Run, step: Step, action: ResponseAction<unknown, unknown>, target: string, reason: string, inputs?: unknown): ItemRecord {
@@ -970,6 +1047,86 @@ export class PlaybookEngine {
   // ------------------------------------------------------------------ sweep
 
   /**
+   * Undoes the ledger's effects whose end came (the last holder's TTL, every holding case closed as a
+   * false positive, `vigil response release`): one undo per effect, recorded on every case that held it.
+   */
+  async releaseDue(at: Date = this.now()): Promise<number> {
+    const store = this.d.store;
+    const ledger = this.ledger;
+    if (!store || !ledger) return 0;
+    const nowIso = at.toISOString();
+    let n = 0;
+    for (const e of await ledger.due(nowIso)) {
+      if (!(await ledger.beginRelease(e.id, nowIso))) continue;
+      const action = this.actions.find((x) => x.id === e.kind);
+      const before = await ledger.holders(e.id);
+      const reasons = [...new Set(before.map((h) => h.releaseReason).filter((r): r is string => !!r))];
+      const why = before.length && before.every((h) => h.releasedAt) && reasons.length ? reasons.join('; ') : 'TTL ended';
+      let outcome: ActionOutcome;
+      if (!action?.undo) outcome = { status: 'skipped', reason: `${why}: ${e.kind} has nothing to undo`, details: {} };
+      else {
+        try {
+          outcome = await action.undo(
+            { id: e.actionId, caseId: e.caseId, target: e.target, status: e.status as StoredAction['status'], details: e.details as Record<string, unknown>, why },
+            { playbook: '', guards: this.d.guards, clock: this.d.clock, dryRun: false, signal: AbortSignal.timeout(this.d.settings.stepTimeout), config: this.configs.get(action.id), services: this.d.services },
+          );
+        } catch (err) {
+          outcome = { status: 'failed', reason: (err as Error).message, details: {}, retryable: true };
+        }
+      }
+      if (outcome.status === 'failed' && outcome.retryable) {
+        await ledger.retryRelease(e.id);
+        this.d.log.warn({ effect: e.id, reason: outcome.reason }, 'undo failed; retrying at the next sweep');
+        continue;
+      }
+      const holders = await ledger.finishRelease(e.id, nowIso, why);
+      const name = action?.undoAction ?? `${e.kind}.undo`;
+      const recorded = await store.actionsByIds(holders.map((h) => h.actionId));
+      const cases = holders.map((h) => h.caseId);
+      const refs = new Map<string, { number: number }>();
+      for (const c of new Set(cases)) {
+        const ref = await store.caseRef(c);
+        if (ref) refs.set(c, ref);
+      }
+      const many = holders.length > 1 ? ` (one ${name} for cases ${holders.map((h) => (refs.get(h.caseId) ? `#${refs.get(h.caseId)!.number}` : h.caseId)).join(', ')})` : '';
+      const records: StoredAction[] = [];
+      const audit: AuditRow[] = [];
+      for (const h of holders) {
+        const orig = recorded.get(h.actionId);
+        const artifact = orig?.artifact ? orig.artifact.replace(/\.json$/, `--${safeName(name)}.json`) : undefined;
+        const rec: StoredAction = {
+          id: stableId('act', h.actionId, 'undo'),
+          caseId: h.caseId,
+          playbook: orig?.playbook ?? '',
+          action: name,
+          status: outcome.status,
+          target: orig?.target ?? e.target,
+          reason: `${outcome.reason}${many}`,
+          details: { of: h.actionId, effect: e.id, ...outcome.details },
+          at: nowIso,
+          ...(artifact && { artifact }),
+          ...(orig?.runId && { runId: orig.runId }),
+        };
+        records.push(rec);
+        audit.push({ at: nowIso, actor: orig?.playbook ? `playbook:${orig.playbook}` : 'vigil', kind: `action.${outcome.status}`, caseId: h.caseId, subject: `${name}:${rec.target}`, message: `${name} ${rec.target}: ${outcome.status} — ${rec.reason}`, data: { actionId: rec.id, of: h.actionId, effect: e.id, ...(artifact && { artifact }) } });
+      }
+      await store.commit({ records, tasks: [], changes: [], audit, undone: holders.filter((h) => recorded.has(h.actionId)).map((h) => ({ id: h.actionId, at: nowIso })) });
+      const outDir = this.d.outDir;
+      if (outDir !== undefined) {
+        for (const rec of records) {
+          if (!rec.artifact) continue;
+          const path = join(outDir, rec.artifact);
+          await mkdir(dirname(path), { recursive: true });
+          const ref = await store.caseRef(rec.caseId);
+          await writeFile(path, `${JSON.stringify({ ...rec, ...(ref && { case: ref }) }, null, 2)}\n`);
+        }
+      }
+      n++;
+    }
+    return n;
+  }
+
+  /**
    * Periodic housekeeping (`App.tick`, and once when the engine first sees a case): approvals past
    * their expiry end their runs `expired`; runs still `running` past their deadline (their process
    * died or hung) end `failed` with the reason; actions whose effect lapsed (a block's TTL) are
@@ -1005,6 +1162,7 @@ export class PlaybookEngine {
         await this.writeRowArtifact({ ...row, status: 'failed', error, steps, finishedAt: nowIso });
       }
     }
+    if (this.ledger) out.undone += await this.releaseDue(at);
     for (const a of await store.expiredActions(nowIso)) {
       const action = this.actions.find((x) => x.id === a.action);
       if (!action?.undo) {

@@ -71,7 +71,7 @@ export interface EngineHost {
   playbooks: Playbook[];
   intel?: IntelEngine;
   /** Canonical host identities: allowlist patterns are matched against every name of a host. */
-  hosts?: Pick<HostIdentities, 'namesOf'>;
+  hosts?: Pick<HostIdentities, 'namesOf' | 'canonical'>;
 }
 
 /**
@@ -119,6 +119,7 @@ export function createPlaybookEngine(app: EngineHost, opts: { outDir?: string; f
     store,
     outDir,
     criticalityOf: (h) => assessor.criticalityOf(h)?.criticality,
+    ...(app.hosts && { canonicalHost: (h: string) => app.hosts!.canonical(h) }),
     ...(opts.dryRunAll && { dryRunAll: true }),
   });
 }

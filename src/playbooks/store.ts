@@ -241,6 +241,13 @@ export class PlaybookStore {
       .limit(500);
   }
 
+  /** Action records by id (the ledger's holders), for the undo's records and artifacts. */
+  async actionsByIds(ids: string[]): Promise<Map<string, typeof actions.$inferSelect>> {
+    const out = new Map<string, typeof actions.$inferSelect>();
+    for (const part of chunks(ids)) for (const r of await this.db.select().from(actions).where(inArray(actions.id, part))) out.set(r.id, r);
+    return out;
+  }
+
   async markUndone(id: string, at: string): Promise<boolean> {
     return (await this.db.update(actions).set({ undoneAt: at }).where(and(eq(actions.id, id), isNull(actions.undoneAt))).returning({ id: actions.id })).length > 0;
   }

@@ -236,7 +236,7 @@ export function actionCounts(view: ReportView): Record<string, number> {
 
 /** A class-name-safe token for an action status (statuses outside the schema get `other`). */
 export function statusClass(status: string): string {
-  return ['simulated', 'executed', 'refused', 'failed', 'skipped'].includes(status) ? status : 'other';
+  return ['simulated', 'executed', 'refused', 'failed', 'skipped', 'joined'].includes(status) ? status : 'other';
 }
 
 /** The headline counts under the summary: what a reader checks before reading on. */

@@ -361,6 +361,56 @@ export const approvals = pgTable(
   (t) => [index('approvals_run').on(t.runId), index('approvals_status').on(t.status)],
 );
 
+/**
+ * The response ledger: one row per effect on the outside world, keyed by (action, canonical target)
+ * and shared by every case and both run modes. The first case that wants it runs the action; later
+ * cases join as holders (no second firewall command). It is undone once, when the last holder's time
+ * ends or every holding case was closed as a false positive.
+ */
+export const responseEffects = pgTable(
+  'response_effects',
+  {
+    /** `eff_<hash of kind and target>`: the same effect has the same id in every process. */
+    id: text('id').primaryKey(),
+    /** The action that makes the effect (`block-ip`, `isolate-host`). */
+    kind: text('kind').notNull(),
+    /** The canonical target: an address in canonical form, a host's canonical name. */
+    target: text('target').notNull(),
+    /** pending (a process is running the action) | active | releasing (the undo is running) | released */
+    state: text('state').notNull(),
+    /** simulated (dry run: only recorded) | executed (a real system was changed) */
+    status: text('status').notNull().default('simulated'),
+    /** The case and action record that made it; its details are what the undo needs (an adapter's rule id). */
+    caseId: text('case_id').notNull(),
+    actionId: text('action_id').notNull(),
+    details: jsonb('details').notNull().default({}),
+    since: ts('since').notNull(),
+    /** The latest end among its holders; null while a holder wants it without end (a containment). */
+    expiresAt: ts('expires_at'),
+    claimedAt: ts('claimed_at').notNull(),
+    releasedAt: ts('released_at'),
+    releaseReason: text('release_reason'),
+  },
+  (t) => [uniqueIndex('response_effects_key').on(t.kind, t.target), index('response_effects_due').on(t.state, t.expiresAt)],
+);
+
+/** The cases that want an effect, each with its own end; a case closed as a false positive lets go. */
+export const responseHolders = pgTable(
+  'response_holders',
+  {
+    effectId: text('effect_id').notNull(),
+    caseId: text('case_id').notNull(),
+    /** The case's action record (`joined` for every holder after the first). */
+    actionId: text('action_id').notNull(),
+    joinedAt: ts('joined_at').notNull(),
+    /** When this case stops wanting the effect; null for no end. */
+    expiresAt: ts('expires_at'),
+    releasedAt: ts('released_at'),
+    releaseReason: text('release_reason'),
+  },
+  (t) => [primaryKey({ columns: [t.effectId, t.caseId] }), index('response_holders_case').on(t.caseId)],
+);
+
 // ---- TheHive-compatible case management (src/cases, src/api/thehive, src/connectors/thehive) ----
 
 /**

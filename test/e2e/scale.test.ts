@@ -2,7 +2,7 @@
 // and PostgreSQL, against the embedded pipeline on the same input; a worker killed with SIGKILL in
 // the middle of 10,000 alerts; `vigil serve` killed and restarted while webhooks keep coming.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -13,6 +13,7 @@ import { requireNatsInCi, testNatsUrl } from '../../src/bus/testing.js';
 import { STAGES } from '../../src/bus/types.js';
 import { loadConfig, PACKAGE_ROOT, type VigilConfig } from '../../src/config.js';
 import { createLogger } from '../../src/core/log.js';
+import { createPlaybookEngine } from '../../src/playbooks/setup.js';
 import { openStore, type StoreHandle } from '../../src/store/db.js';
 import { Publisher } from '../../src/workers/publisher.js';
 import { attackerIp, storeView, waitUntil, wazuhAlerts, writeScaleFixtures } from '../../src/workers/testing.js';
@@ -242,6 +243,62 @@ describe.runIf(ready)('the distributed mode on NATS JetStream and PostgreSQL', (
       expect(ids.length).toBe(stored.size);
       expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
       expect(refused).toBeLessThanOrEqual(10);
+    } finally {
+      await stopAll();
+      await d.close();
+    }
+  }, TIMEOUT);
+
+  it('two worker processes keep one block per address across cases: the later case joins, extends, and one unblock runs when the last holder ends', async () => {
+    const attackers = 6;
+    const d = await deployment(dir, 'ledger', { attackers });
+    try {
+      // The morning's cases block for 1 h, the afternoon's (same attackers, new cases) for 4 h.
+      writeFileSync(
+        join(dir, 'ledger', 'playbooks', 'block.yaml'),
+        `trigger: {on: [case.created, case.updated, observable.malicious], severity: HIGH}
+steps:
+  - id: block
+    uses: block-ip
+    for_each: observables
+    if: item.type == 'ipv4' and item.verdict == 'malicious'
+    with: {address: "{{ item.value }}", ttl: "{{ when(starts_with(case.alerts[0].time, '2026-11-20T08'), '1h', '4h') }}"}
+`,
+      );
+      const [w1, w2] = [d.worker(), d.worker()];
+      await waitOutput(w1, /vigil worker .*stages/);
+      await waitOutput(w2, /vigil worker .*stages/);
+      const publisher = new Publisher({ bus: d.bus, batchRecords: 100, maxIngestBytes: d.config.bus.maxIngestBytes, log });
+      const morning = wazuhAlerts({ alerts: 240, hosts: 12, attackers, tag: 'am', start: '2026-11-20T08:00:00Z' });
+      const afternoon = wazuhAlerts({ alerts: 240, hosts: 12, attackers, tag: 'pm', start: '2026-11-20T14:00:00Z' });
+      for (let i = 0; i < morning.length; i += 60) await publisher.publish(morning.slice(i, i + 60).map((record, j) => ({ file: 'am', line: i + j + 1, record })));
+      expect(await waitUntil(() => d.drained(), 90_000, 250)).toBe(true);
+      for (let i = 0; i < afternoon.length; i += 60) await publisher.publish(afternoon.slice(i, i + 60).map((record, j) => ({ file: 'pm', line: i + j + 1, record })));
+      expect(await waitUntil(() => d.drained(), 90_000, 250)).toBe(true);
+
+      const q = async <T>(query: ReturnType<typeof sql>): Promise<T[]> => ((await d.store.db.execute(query)) as unknown as { rows: T[] }).rows;
+      const effects = await q<{ id: string; target: string; holders: number; expires_at: string }>(sql`select e.id, e.target, e.expires_at, (select count(*)::int from response_holders h where h.effect_id = e.id) as holders from response_effects e where e.kind = 'block-ip' and e.state = 'active'`);
+      expect(effects.length).toBeGreaterThan(0);
+      // One row per address, each held by the morning's case and the afternoon's.
+      expect(new Set(effects.map((e) => e.target)).size).toBe(effects.length);
+      for (const e of effects) expect(e.holders).toBe(2);
+      const acted = await q<{ target: string; status: string; n: number }>(sql`select target, status, count(*)::int as n from actions where action = 'block-ip' group by target, status order by target, status`);
+      for (const e of effects) expect(acted.filter((a) => a.target === e.target).map((a) => `${a.status} ${a.n}`)).toEqual(['joined 1', 'simulated 1']);
+
+      // The sweep, from any process on the same store: after 2 h the morning's hour is over but the
+      // afternoon's four are not; after 5 h every block is lifted, once, recorded on both cases.
+      const app = await App.build({ ...d.config, bus: { ...d.config.bus, url: undefined }, out: join(dir, 'ledger-sweep') }, { log });
+      try {
+        const now = Date.now();
+        expect((await createPlaybookEngine(app).sweepExpired(new Date(now + 2 * 3_600_000))).undone).toBe(0);
+        expect((await createPlaybookEngine(app).sweepExpired(new Date(now + 5 * 3_600_000))).undone).toBe(effects.length);
+        const undone = await q<{ target: string; n: number }>(sql`select target, count(*)::int as n from actions where action = 'unblock-ip' group by target`);
+        expect(undone.map((u) => u.n)).toEqual(effects.map(() => 2));
+        expect(await count(d.store, sql`select count(*)::int as n from response_effects where state = 'released'`)).toBe(effects.length);
+      } finally {
+        await app.close();
+      }
+      expect(await d.bus.listDead()).toEqual([]);
     } finally {
       await stopAll();
       await d.close();

@@ -49,6 +49,7 @@ interface Ids {
   observable: string;
   procedure: string;
   run: string;
+  effect: string;
   phish: string;
   ownAlert: string;
   ownCase: string;
@@ -101,6 +102,9 @@ function probes(d: Ids): Record<string, Probe[]> {
     'GET /api/playbooks/runs/:id': [{ url: `/api/playbooks/runs/${d.run}` }, { url: `/api/playbooks/runs/${d.run.slice(0, 10)}` }],
     'POST /api/playbooks/runs/:id/approve': [{ url: `/api/playbooks/runs/${d.run}/approve`, json: { reason: 'sure' } }],
     'POST /api/playbooks/runs/:id/reject': [{ url: `/api/playbooks/runs/${d.run}/reject`, json: { reason: 'no' } }],
+    'GET /api/response': [{ url: '/api/response?limit=500' }, { url: `/api/response?case=${d.caseNumber}` }],
+    'GET /api/response/:id': [{ url: `/api/response/${d.effect}` }],
+    'POST /api/response/:id/release': [{ url: `/api/response/${d.effect}/release`, json: { reason: 'sneaky' } }],
     'POST /api/ingest/wazuh': [{ url: '/api/ingest/wazuh', json: { id: '1799999999.1', timestamp: '2026-01-01T00:00:00Z', rule: { id: '5710', level: 10, description: 'MARKER-OTHER-INGEST' }, agent: { id: '001', name: 'web-01' } } }],
     'POST /api/ingest/wazuh/:key': [{ url: '/api/ingest/wazuh/vgl_placeholderplaceholder', json: { id: '1799999999.2', rule: { id: '5710', level: 10, description: 'x' }, agent: { id: '001', name: 'web-01' } } }],
     'POST /api/ingest/suricata': [{ url: '/api/ingest/suricata', json: { event_type: 'alert', timestamp: '2026-01-01T00:00:00Z', src_ip: '203.0.113.9', dest_ip: '10.0.0.5', alert: { signature_id: 1, signature: 'x', severity: 1 } } }],
@@ -203,6 +207,7 @@ describe('organisation isolation over the whole route table', () => {
       await of(sql`select id, status, steps from playbook_runs order by id`),
       await of(sql`select id, status, decided_by from approvals order by id`),
       await of(sql`select id, status from actions order by id`),
+      await of(sql`select id, state, expires_at from response_effects order by id`),
       await of(sql`select count(*) from feeds`),
       await of(sql`select count(*) from indicators`),
     ].join('\n');
@@ -227,6 +232,14 @@ steps:
     config.dataDir = 'memory://';
     config.out = join(dir, 'out');
     config.feeds = [{ path: join(PACKAGE_ROOT, 'samples/feeds'), format: 'auto' }];
+    writeFileSync(
+      join(dir, 'pb/block.yaml'),
+      `description: block malicious sources (no approval)
+trigger: {severity: LOW, on: [case.created]}
+steps:
+  - {id: block, uses: block-ip, for_each: observables, where: {type: [ipv4], verdict: [malicious]}, with: {address: "{{ item.value }}", ttl: 1h}}
+`,
+    );
     config.playbooks.dir = join(dir, 'pb');
     app = await App.build(config, { log: silentLogger });
     await app.run([join(PACKAGE_ROOT, 'samples/alerts/wazuh/alerts.json')]);
@@ -255,13 +268,15 @@ steps:
     const [run] = await rows<{ id: string }>(app.repo.db, sql`select r.id from playbook_runs r join cases c on c.id = r.case_id where c.org = 'default' and r.status = 'waiting_approval' order by r.id limit 1`);
     const [vigilAlert] = await rows<{ id: string }>(app.repo.db, sql`select id from alerts where org = 'default' and case_id = ${first!.id} limit 1`);
     expect(run, 'the playbook paused for approval on a default case').toBeDefined();
-    d = { caseNumber: first!.number, hiveCase, hiveAlert: alert, vigilAlert: vigilAlert!.id, task, log, comment, observable: obs[0]!._id, procedure, run: run!.id, phish: (phish.json() as { id: string }).id, ownAlert, ownCase };
+    const [effect] = await rows<{ id: string }>(app.repo.db, sql`select id from response_effects order by id limit 1`);
+    expect(effect, 'a block in the response ledger').toBeDefined();
+    d = { caseNumber: first!.number, hiveCase, hiveAlert: alert, vigilAlert: vigilAlert!.id, task, log, comment, observable: obs[0]!._id, procedure, run: run!.id, effect: effect!.id, phish: (phish.json() as { id: string }).id, ownAlert, ownCase };
 
     // What must never reach the other organisation: ids and texts of the first one's records.
     const texts = await rows<{ v: string }>(
       app.repo.db,
       sql`select id as v from cases where org = 'default' union select title from cases where org = 'default' union select id from alerts where org = 'default'
-        union select id from tasks where case_id in (select id from cases where org = 'default') union select id from playbook_runs union select id from approvals
+        union select id from tasks where case_id in (select id from cases where org = 'default') union select id from playbook_runs union select id from approvals union select id from response_effects
         union select id from comments union select id from task_logs union select id from artifacts union select id from procedures`,
     );
     markers = [...new Set([...texts.map((r) => r.v), 'MARKER-DEFAULT-', d.phish])].filter((m) => m.length >= 8);

@@ -226,6 +226,20 @@ export interface PlaybookRun {
   steps: unknown;
 }
 
+/** One effect on the outside world from the response ledger (GET /api/response). */
+export interface ResponseEffect {
+  id: string;
+  kind: string;
+  target: string;
+  state: string;
+  status: string;
+  since: string;
+  expiresAt: string | null;
+  releasedAt: string | null;
+  releaseReason: string | null;
+  holders: Array<{ caseNumber: number | null; caseTitle: string | null; caseStatus: string | null; joinedAt: string; expiresAt: string | null; releasedAt: string | null; releaseReason: string | null; first: boolean }>;
+}
+
 export interface Approval {
   id: string;
   runId: string;

@@ -37,6 +37,7 @@ export function caseServiceFor(app: App): CaseService {
       intel: () => app.intel,
       ingest: (items) => app.ingest(items),
       casesChanged: () => app.resetCases(),
+      falsePositive: (c, by) => app.releaseFalsePositive(c, by),
     });
     services.set(app, s);
   }

@@ -86,6 +86,7 @@ tfoot th, tfoot td { border-top: 2px solid #d1d5db; border-bottom: 0; font-weigh
 .s-executed { color: #166534; background: #dcfce7; border-color: #86efac; }
 .s-refused { color: #92400e; background: #fef3c7; border-color: #fcd34d; }
 .s-failed { color: #991b1b; background: #fee2e2; border-color: #fca5a5; }
+.s-joined { color: #5b21b6; background: #ede9fe; border-color: #c4b5fd; }
 .s-skipped, .s-other { color: #374151; background: #f3f4f6; border-color: #d1d5db; }
 tr.refused td, tr.failed td { background: #fffbeb; }
 .sev-text { font-weight: 700; color: var(--sev); }

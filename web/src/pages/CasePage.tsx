@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { api, ApiError, qs, type Approval, type CaseAlert, type CaseReport, type CaseObservable, type Note, type PlaybookRun, type RuleGroup, type Task, type TimelineEntry, type Who } from '../api';
+import { api, ApiError, qs, type Approval, type CaseAlert, type CaseReport, type CaseObservable, type Note, type PlaybookRun, type ResponseEffect, type RuleGroup, type Task, type TimelineEntry, type Who } from '../api';
 import { Pager, useCursorPages } from '../paging';
 import { Link } from '../router';
 import { ago, Empty, ErrorBox, fmtTime, Loading, num, Section, SeverityBadge, StatusBadge, useData, VerdictBadge } from '../ui';
@@ -165,6 +165,51 @@ interface StepView {
 
 function steps(run: PlaybookRun): StepView[] {
   return Array.isArray(run.steps) ? (run.steps as StepView[]).filter((s) => s && typeof s === 'object') : [];
+}
+
+/** Blocks and containments this case holds, and which other cases hold the same effect (the response ledger). */
+function SharedEffects({ n }: { n: number }) {
+  const { data, error, reload } = useData(() => api.get<{ effects: ResponseEffect[] }>(`/api/response?case=${n}&limit=100`), [n]);
+  if (!data) return error ? <ErrorBox error={error} onRetry={reload} /> : null;
+  if (!data.effects.length) return null;
+  return (
+    <table className="grid-table" aria-label="Response in place">
+      <thead>
+        <tr>
+          <th>In place</th>
+          <th>Target</th>
+          <th>State</th>
+          <th>Ends</th>
+          <th>Held with other cases</th>
+        </tr>
+      </thead>
+      <tbody>
+        {data.effects.map((e) => {
+          const others = e.holders.filter((h) => h.caseNumber !== n);
+          return (
+            <tr key={e.id}>
+              <td>{e.kind}</td>
+              <td className="mono">{e.target}</td>
+              <td>
+                <StatusBadge s={e.state} /> <span className="muted small">{e.status}</span>
+              </td>
+              <td title={e.releaseReason ?? undefined}>{e.state === 'released' ? `released ${fmtTime(e.releasedAt ?? e.expiresAt ?? '')}` : e.expiresAt ? fmtTime(e.expiresAt) : 'when released'}</td>
+              <td className="small">
+                {others.length
+                  ? others.map((h, i) => (
+                      <span key={`${h.caseNumber}-${i}`} className="step" title={h.releaseReason ?? h.caseTitle ?? undefined}>
+                        <Link to={`/cases/${h.caseNumber}`}>#{h.caseNumber}</Link> {h.first ? 'ran it' : 'joined'}
+                        {h.releasedAt ? ' (let go)' : h.expiresAt ? ` until ${fmtTime(h.expiresAt)}` : ''}
+                      </span>
+                    ))
+                  : <span className="muted">only this case</span>}
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
 }
 
 function Approvals({ n, canEdit, onChanged }: { n: number; canEdit: boolean; onChanged: () => void }) {
@@ -657,6 +702,7 @@ export function CasePage({ number, who }: { number: number; who: Who }) {
 
       <Section title="Actions and approvals" id="playbooks">
         <Approvals key={tick} n={c.number} canEdit={canEdit} onChanged={changed} />
+        <SharedEffects key={`fx-${tick}`} n={c.number} />
         {data.actions.length > 0 && (
           <table className="grid-table">
             <thead>

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../../../core/clock.js';
+import { normalizeCidr, normalizeIp } from '../../../intel/feeds/normalize.js';
 import { actionConfig, defineResponseAction, retryableFailure, type ActionOutcome } from '../../action.js';
 import { AdapterError } from '../../adapter-http.js';
 import { WazuhApi, WazuhSettings } from '../../wazuh.js';
@@ -66,6 +67,18 @@ export function unblockCommands(address: string, direction: string): string[] {
   return out;
 }
 
+/**
+ * The ledger's key for a block: the address in canonical form (`2001:DB8::1` → `2001:db8::1`, a /32
+ * is the address, a range has its host bits cleared). One block per address: a case asking for
+ * another direction joins the block in place and is told so (`joinNote`).
+ */
+export function blockTarget(input: Pick<BlockIpInput, 'address'>): string {
+  const a = input.address.trim();
+  let canon = a.includes('/') ? normalizeCidr(a) : normalizeIp(a);
+  if (canon && (canon.includes(':') ? canon.endsWith('/128') : canon.endsWith('/32'))) canon = canon.slice(0, canon.lastIndexOf('/'));
+  return canon ?? a.toLowerCase();
+}
+
 function failure(e: unknown): ActionOutcome {
   if (e instanceof AdapterError) return e.retryable ? retryableFailure(e.message) : { status: 'failed', reason: e.message, details: {} };
   throw e;
@@ -87,6 +100,15 @@ export default defineResponseAction({
     commands: 'the equivalent nft and iptables commands',
   },
   target: (i) => i.address,
+  effect: {
+    target: (i) => blockTarget(i),
+    expiresAt: (i, now) => new Date(now.getTime() + parseDuration(i.ttl)).toISOString(),
+    enforced: (c) => (c as BlockIpConfig).adapter !== 'none',
+    joinNote(i, inPlace) {
+      const d = (inPlace.rule as { direction?: string } | undefined)?.direction;
+      return d && d !== i.direction && d !== 'both' ? `the block in place is ${d} only; this case asked for ${i.direction}: release it and block again to widen it` : undefined;
+    },
+  },
   async run(input, ctx) {
     const refusal = ctx.guards.ipRefusal(input.address);
     if (refusal) return { status: 'refused', reason: refusal, details: { address: input.address } };
@@ -152,30 +174,31 @@ export default defineResponseAction({
     const commands = unblockCommands(address, direction);
     const cfg = ctx.config;
     const details = { of: done.id, address, direction, commands };
+    const why = done.why ?? 'TTL ended';
     if (ctx.dryRun || done.status !== 'executed') {
-      return { status: 'simulated', reason: `TTL ended: the block of ${address} lapses`, details: { ...details, note: 'Simulated: the block was only recorded, so nothing is removed.' } };
+      return { status: 'simulated', reason: `${why}: the block of ${address} lapses`, details: { ...details, note: 'Simulated: the block was only recorded, so nothing is removed.' } };
     }
     const wz = (done.details as { wazuh?: { agents?: string[] } }).wazuh;
     const http = (done.details as { http?: { ruleId?: string } }).http;
     try {
       if (wz) {
         if (!cfg.wazuh?.unblockCommand) {
-          return { status: 'skipped', reason: `TTL ended: the agents' own active-response timeout lifts the Wazuh block of ${address} (set playbooks.actions.block-ip.wazuh.unblockCommand to lift it from Vigil)`, details };
+          return { status: 'skipped', reason: `${why}: the agents' own active-response timeout lifts the Wazuh block of ${address} (set playbooks.actions.block-ip.wazuh.unblockCommand to lift it from Vigil)`, details };
         }
         const api = new WazuhApi(cfg.wazuh, { fetch: ctx.services.fetch, env: ctx.services.env, now: () => ctx.clock.now().getTime() });
         const r = await api.activeResponse({ agents: wz.agents?.length ? wz.agents : cfg.wazuh.agents, command: cfg.wazuh.unblockCommand, alert: { data: { srcip: address } }, signal: ctx.signal });
         if (r.failed.length) return retryableFailure(`Wazuh could not lift the block on ${r.failed.map((f) => `${f.ids.join(',')} (${f.message})`).join('; ')}`, details);
-        return { status: 'executed', reason: `TTL ended: block of ${address} lifted through Wazuh`, details: { ...details, wazuh: { agents: r.affected } } };
+        return { status: 'executed', reason: `${why}: block of ${address} lifted through Wazuh`, details: { ...details, wazuh: { agents: r.affected } } };
       }
       if (http && cfg.http) {
-        if (!cfg.http.unblock) return { status: 'skipped', reason: `TTL ended: the firewall API expires the block of ${address} itself`, details };
+        if (!cfg.http.unblock) return { status: 'skipped', reason: `${why}: the firewall API expires the block of ${address} itself`, details };
         const fw = new HttpFirewall(cfg.http, { fetch: ctx.services.fetch, env: ctx.services.env });
         const status = await fw.unblock({ ruleId: http.ruleId ?? address, signal: ctx.signal });
-        return { status: 'executed', reason: `TTL ended: block of ${address} removed from the firewall`, details: { ...details, http: { status } } };
+        return { status: 'executed', reason: `${why}: block of ${address} removed from the firewall`, details: { ...details, http: { status } } };
       }
     } catch (e) {
       return failure(e);
     }
-    return { status: 'skipped', reason: `TTL ended: no adapter is configured to lift the block of ${address}`, details };
+    return { status: 'skipped', reason: `${why}: no adapter is configured to lift the block of ${address}`, details };
   },
 });

@@ -15,6 +15,8 @@ export const IsolateHostConfig = actionConfig({
     /** The active-response script that isolates a host; Wazuh ships none, so it is named here (`!isolate-host`). */
     command: z.string().min(1).max(100),
     arguments: z.array(z.string().max(200)).max(20).default([]),
+    /** The active-response script that lifts the isolation when the ledger releases it; without it, lift it by hand. */
+    releaseCommand: z.string().min(1).max(100).optional(),
   }).optional(),
 }).superRefine((c, ctx) => {
   if (c.adapter === 'wazuh' && !c.wazuh) ctx.addIssue({ code: 'custom', path: ['wazuh'], message: 'adapter wazuh needs wazuh: {url, command}' });
@@ -28,6 +30,30 @@ export default defineResponseAction({
   configSchema: IsolateHostConfig,
   outputs: { host: 'the contained host', adapter: 'none or wazuh', agent: 'the Wazuh agent id (wazuh adapter)' },
   target: (i) => i.host,
+  // One machine under two names (`ws-042`, `WS-042.corp.example`) is one containment.
+  effect: { target: (i, ctx) => ctx.canonicalHost(i.host), expiresAt: () => null, enforced: (c) => (c as z.infer<typeof IsolateHostConfig>).adapter !== 'none' },
+  undoAction: 'release-host',
+  async undo(done, ctx) {
+    const c = (done.details.containment ?? {}) as { host?: string };
+    const host = c.host ?? done.target;
+    const why = done.why ?? 'released';
+    const details = { of: done.id, host };
+    if (ctx.dryRun || done.status !== 'executed') return { status: 'simulated', reason: `${why}: the containment of ${host} ends`, details: { ...details, note: 'Simulated: the host was only recorded as contained, so nothing is lifted.' } };
+    const w = ctx.config.wazuh;
+    const agent = (done.details as { wazuh?: { agent?: string } }).wazuh?.agent;
+    if (!w?.releaseCommand || !agent) {
+      return { status: 'skipped', reason: `${why}: lift the isolation of ${host} in Wazuh or the EDR by hand (set playbooks.actions.isolate-host.wazuh.releaseCommand to lift it from Vigil)`, details };
+    }
+    try {
+      const api = new WazuhApi(w, { fetch: ctx.services.fetch, env: ctx.services.env, now: () => ctx.clock.now().getTime() });
+      const r = await api.activeResponse({ agents: [agent], command: w.releaseCommand, arguments: w.arguments, alert: { data: { host } }, signal: ctx.signal });
+      if (r.failed.length || !r.affected.includes(agent)) return retryableFailure(`Wazuh could not run ${w.releaseCommand} on agent ${agent} (${host}): ${r.failed.map((f) => f.message).join('; ') || r.message}`, details);
+      return { status: 'executed', reason: `${why}: isolation of ${host} lifted through Wazuh`, details: { ...details, wazuh: { agent, command: w.releaseCommand } } };
+    } catch (e) {
+      if (e instanceof AdapterError) return e.retryable ? retryableFailure(e.message) : { status: 'failed', reason: e.message, details };
+      throw e;
+    }
+  },
   async run(input, ctx) {
     const refusal = ctx.guards.hostRefusal(input.host);
     if (refusal) return { status: 'refused', reason: refusal, details: { host: input.host } };
