@@ -44,7 +44,8 @@ describe('analyzeEmail on the fixtures', () => {
     );
     const mismatch = r.findings.find((f) => f.id === 'link.text-mismatch')!;
     expect(mismatch.message).toBe('A link shows paypal.com but goes to login-verify.xyz.');
-    expect(mismatch.evidence).toContain('"https://www.paypal.com/signin" → http://paypa1.com.login-verify.xyz/signin?session=8812');
+    // evidence is defanged like the links table: copied into a ticket, it opens nothing
+    expect(mismatch.evidence).toContain('"hxxps://www[.]paypal[.]com/signin" → hxxp://paypa1[.]com[.]login-verify[.]xyz/signin?session=8812');
     expect(r.hops.find((h) => h.firstExternal)).toMatchObject({ ip: '203.0.113.66', rdns: 'unknown' });
     expect(r.iocs.domain).toEqual(expect.arrayContaining(['paypa1-secure.com', 'paypa1.com.login-verify.xyz']));
     expect(r.iocs.email).toEqual(expect.arrayContaining(['notice@paypa1-secure.com', 'paypal.resolution.center@gmail.com']));

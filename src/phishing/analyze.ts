@@ -11,6 +11,7 @@ import { FindingSet, type FindingId } from './findings.js';
 import { analyzeHeaders, displayNameFindings, isFreemail } from './headers.js';
 import { buildHops, hopFindings } from './hops.js';
 import { collectIocs } from './iocs.js';
+import { isOle, msgToMime } from './msg.js';
 import { BrandIndex } from './lookalike.js';
 import { parseMail, type ParsedMail } from './parse.js';
 import { foldText } from './words.js';
@@ -158,6 +159,11 @@ function assertMail(email: Email): void {
  */
 export async function analyzeEmail(input: Uint8Array, opts: AnalyzeOptions): Promise<PhishReport> {
   const cfg = opts.config;
+  // An Outlook .msg is analysed as the MIME message it stands for (its transport headers, bodies and attachments).
+  if (isOle(input)) {
+    const mime = msgToMime(input);
+    if (mime) input = mime;
+  }
   const brands = opts.brands ?? brandsFor(cfg);
   const parsed = await parseMail(input, cfg.limits, opts.size ?? input.length);
   const { email } = parsed;

@@ -32,7 +32,10 @@ describe('classifyLink', () => {
   it('leaves ordinary links and non-web schemes alone', () => {
     expect(classifyLink('https://www.shop.example/may', 'www.shop.example/may', 'html', ctx)!.flags).toEqual([]);
     expect(classifyLink('https://click.shop.example/r?u=1', 'Read more', 'html', ctx)!.flags).toEqual([]);
-    expect(classifyLink('mailto:help@shop.example', 'help@shop.example', 'html', ctx)).toBeNull();
+    // mailto: links are links (often the whole lure), with the mailbox's organisation and no host to open
+    expect(classifyLink('mailto:Help@Shop.example?subject=hi', 'help@shop.example', 'html', ctx)).toMatchObject({ url: 'mailto:help@shop.example', host: null, registrableDomain: 'shop.example', flags: ['mailto'] });
+    expect(classifyLink('mailto:claims.dept@freemail-box.example', 'support@paypal.com', 'html', ctx)?.flags).toEqual(['mailto', 'text-mismatch:paypal.com']);
+    expect(classifyLink('mailto:', 'write to us', 'html', ctx)).toBeNull();
     expect(classifyLink('#top', 'top', 'html', ctx)).toBeNull();
     expect(classifyLink('cid:logo@x', '', 'html', ctx)).toBeNull();
   });

@@ -17,7 +17,7 @@ export interface BodyContext {
 }
 
 const DANGEROUS_SCHEMES = new Set(['javascript', 'vbscript', 'data', 'file', 'search-ms', 'search', 'ms-msdt', 'ms-search', 'ms-officecmd', 'jar']);
-const IGNORED_SCHEMES = new Set(['mailto', 'tel', 'sms', 'cid', 'mid', 'callto', 'skype', 'whatsapp', 'fax']);
+const IGNORED_SCHEMES = new Set(['tel', 'sms', 'cid', 'mid', 'callto', 'skype', 'whatsapp', 'fax']);
 // Visible text that is itself an address: "www.bank.com", "https://bank.com/login".
 const URLISH_TEXT = /^(?:https?:\/\/)?[^\s/@]{1,253}\.[a-z]{2,24}(?::\d{1,5})?(?:[/?#]\S{0,2000})?$/i;
 
@@ -182,7 +182,34 @@ function hostFacts(ctx: BodyContext, host: string): HostFacts {
   return c.get(host);
 }
 
-/** One link's target and what is wrong with it. Null for links that go nowhere (anchors, mailto:, cid:). */
+/**
+ * A mailto: link: a link like any other (often the whole lure of an advance-fee or BEC message), with
+ * no host to open; `registrableDomain` is the organisation of the mailbox, and a visible text naming
+ * another organisation is a mismatch as for web links.
+ */
+function mailtoLink(url: string, text: string, shownText: string, source: LinkSource): LinkInfo | null {
+  let to = url.slice(7);
+  const q = to.indexOf('?');
+  if (q >= 0) to = to.slice(0, q);
+  try {
+    to = decodeURIComponent(to);
+  } catch {
+    // keep it as written
+  }
+  to = (to.split(',')[0] ?? '').trim().toLowerCase();
+  const at = to.lastIndexOf('@');
+  if (at <= 0 || !EMAIL_TEXT.test(to)) return null;
+  const org = orgDomain(to.slice(at + 1));
+  const flags = ['mailto'];
+  const th = textHost(text);
+  if (th && org) {
+    const tOrg = orgDomain(th);
+    if (tOrg && tOrg !== org) flags.push(`text-mismatch:${tOrg}`);
+  }
+  return { url: clip(`mailto:${to}`, 500), text: shownText, host: null, registrableDomain: org, source, flags };
+}
+
+/** One link's target and what is wrong with it. Null for links that go nowhere (anchors, tel:, cid:). */
 export function classifyLink(rawUrl: string, text: string, source: LinkSource, ctx: BodyContext): LinkInfo | null {
   let url = rawUrl.length > 4000 ? rawUrl.slice(0, 4000) : rawUrl;
   if (/[\s\u0000-\u001f]/.test(url)) url = url.replace(/[\s\u0000-\u001f]+/g, '');
@@ -194,6 +221,7 @@ export function classifyLink(rawUrl: string, text: string, source: LinkSource, c
     return { url: clip(url, 500), text: shownText, host: null, registrableDomain: null, source, flags: [flag] };
   }
   if (scheme && IGNORED_SCHEMES.has(scheme)) return null;
+  if (scheme === 'mailto') return mailtoLink(url, text, shownText, source);
   const parsed = parseHttp(url, scheme);
   if (!parsed) return null;
   const facts = hostFacts(ctx, parsed.host);
@@ -684,7 +712,7 @@ export function foreignContentFindings(c: ContentContext, brands: BrandIndex, fs
   const counts = new Map<string, number>();
   let web = 0;
   for (const l of c.links) {
-    if (!l.registrableDomain) continue;
+    if (!l.registrableDomain || !l.host) continue;
     web++;
     counts.set(l.registrableDomain, (counts.get(l.registrableDomain) ?? 0) + 1);
   }

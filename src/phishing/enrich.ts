@@ -2,7 +2,7 @@ import type { Observable } from '../core/types.js';
 import { IntelEngine, observableKey, type EnrichedObservable } from '../intel/engine.js';
 import type { ObservableRef } from '../intel/provider.js';
 import type { PhishingConfig } from './config.js';
-import { FINDINGS, clip } from './findings.js';
+import { FINDINGS, clip, defangEvidence } from './findings.js';
 import { observablesOf } from './iocs.js';
 import type { EnrichmentEntry, Finding, PhishReport } from './types.js';
 import { addFindings } from './model.js';
@@ -36,7 +36,7 @@ export async function enrichReport(r: PhishReport, intel: IntelLookup, cfg: Phis
       id,
       weight,
       message: `${hits.length === 1 ? `The ${what} is` : `${hits.length} indicators are`} ${id === 'intel.malicious' ? 'malicious' : 'suspicious'} according to threat intel${h.evidence[0] ? ` (${h.evidence[0]})` : ''}.`,
-      evidence: clip(`${h.type} ${h.value} — risk ${h.score}${h.evidence.length ? `: ${h.evidence.join('; ')}` : ''}`),
+      evidence: defangEvidence(clip(`${h.type} ${h.value} — risk ${h.score}${h.evidence.length ? `: ${h.evidence.join('; ')}` : ''}`)),
     });
   };
   add('intel.malicious', entries.filter((e) => e.verdict === 'malicious'));

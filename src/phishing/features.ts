@@ -245,8 +245,7 @@ export function featureVector(x: FeatureInput): Float64Array {
   set('links.deep-host', deep ? 1 : 0);
   set('links.recipient', withRecipient ? 1 : 0);
   let mailto = 0;
-  if (x.html) for (const a of x.html.anchors) if (a.href.length > 7 && a.href.slice(0, 7).toLowerCase() === 'mailto:') mailto++;
-  if (mailto === 0 && x.text.includes('mailto:')) mailto = 1;
+  for (const l of links) if (l.host === null && l.url.startsWith('mailto:')) mailto++;
   set('links.mailto', mailto ? 1 : 0);
 
   const h = x.headers;

@@ -161,6 +161,18 @@ export function clip(s: string, max = MAX_EVIDENCE): string {
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 }
 
+// A web address inside evidence: scheme, then the host (no white space, quote or angle bracket).
+const EVIDENCE_URL = /\b(?:https?|ftp):\/\/[^\s"'<>/?#]+/gi;
+
+/**
+ * Evidence with every web address defanged like the links table (`hxxps://evil[.]example/login`):
+ * findings are copied into tickets, chat and mail, where a live link is one click from the phish.
+ */
+export function defangEvidence(s: string): string {
+  if (!s.includes('://')) return s;
+  return s.replace(EVIDENCE_URL, (m) => m.replace(/^http/i, 'hxxp').replace(/^ftp/i, 'fxp').replace(/\./g, '[.]'));
+}
+
 /**
  * Collects findings for one message. An id is reported once: further evidence for the same id is
  * counted into its message ("+2 more") instead of adding points again, so ten mismatched links
@@ -178,7 +190,7 @@ export class FindingSet {
       return;
     }
     const weight = this.weights[id] ?? FINDINGS[id].weight;
-    this.byId.set(id, { f: { id, weight, message, evidence: clip(evidence) }, more: 0 });
+    this.byId.set(id, { f: { id, weight, message, evidence: defangEvidence(clip(evidence)) }, more: 0 });
   }
 
   has(id: FindingId): boolean {

@@ -62,6 +62,7 @@ export function collectIocs(input: { texts: string[]; links: LinkInfo[]; address
   if (linkUrls.size) text = text.replace(TEXT_URL, (m) => blankKnownUrl(m, linkUrls));
   for (const h of extractIocsFromText(text)) add(h.type, h.value);
   for (const l of input.links) {
+    if (l.url.startsWith('mailto:')) add('email', l.url.slice(7));
     if (!l.host) continue;
     add('url', l.url);
     if (l.registrableDomain) add('domain', l.host);

@@ -78,3 +78,58 @@ export function buildOle(streams: Record<string, string | Uint8Array>): Buffer {
 
 /** A small valid PE header: enough for magic-byte detection. */
 export const FAKE_EXE = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(58), Buffer.from([0x40, 0, 0, 0]), Buffer.from('PE\0\0'), Buffer.alloc(64)]);
+
+/** What an Outlook .msg built by buildMsg holds. */
+export interface MsgContent {
+  /** PR_TRANSPORT_MESSAGE_HEADERS: the headers as received (omit for a message without them). */
+  headers?: string;
+  subject?: string;
+  senderName?: string;
+  senderEmail?: string;
+  recipients?: Array<{ name: string; email: string }>;
+  body?: string;
+  html?: string;
+  attachments?: Array<{ filename: string; mimeType: string; content: Uint8Array }>;
+}
+
+// MAPI property streams: __substg1.0_<tag><type>, 001F = UTF-16LE string, 0102 = binary.
+const unicode = (s: string) => Buffer.from(s, 'utf16le');
+// The fixed-size property stream each storage has: a header (32 bytes at the top, 8 in recipients
+// and attachments) and no fixed properties; enough for readers that look for it.
+const props = (top: boolean) => Buffer.alloc(top ? 32 : 8);
+
+/**
+ * An Outlook .msg (OLE compound file of MAPI properties) written from known content, the way Outlook
+ * stores a received message: the same content as an .eml must give the same analysis.
+ */
+export function buildMsg(m: MsgContent): Buffer {
+  const cfb = CFB.utils.cfb_new();
+  const add = (path: string, data: Uint8Array) => CFB.utils.cfb_add(cfb, `/${path}`, Buffer.from(data));
+  add('__properties_version1.0', props(true));
+  add('__substg1.0_001A001F', unicode('IPM.Note'));
+  if (m.headers !== undefined) add('__substg1.0_007D001F', unicode(m.headers));
+  if (m.subject !== undefined) add('__substg1.0_0037001F', unicode(m.subject));
+  if (m.senderName !== undefined) add('__substg1.0_0C1A001F', unicode(m.senderName));
+  if (m.senderEmail !== undefined) {
+    add('__substg1.0_0C1F001F', unicode(m.senderEmail));
+    add('__substg1.0_0C1E001F', unicode('SMTP'));
+  }
+  if (m.body !== undefined) add('__substg1.0_1000001F', unicode(m.body));
+  if (m.html !== undefined) add('__substg1.0_10130102', Buffer.from(m.html, 'utf8'));
+  (m.recipients ?? []).forEach((r, i) => {
+    const dir = `__recip_version1.0_#${i.toString(16).toUpperCase().padStart(8, '0')}`;
+    add(`${dir}/__properties_version1.0`, props(false));
+    add(`${dir}/__substg1.0_3001001F`, unicode(r.name));
+    add(`${dir}/__substg1.0_3003001F`, unicode(r.email));
+    add(`${dir}/__substg1.0_39FE001F`, unicode(r.email));
+  });
+  (m.attachments ?? []).forEach((a, i) => {
+    const dir = `__attach_version1.0_#${i.toString(16).toUpperCase().padStart(8, '0')}`;
+    add(`${dir}/__properties_version1.0`, props(false));
+    add(`${dir}/__substg1.0_3707001F`, unicode(a.filename));
+    add(`${dir}/__substg1.0_3704001F`, unicode(a.filename));
+    add(`${dir}/__substg1.0_370E001F`, unicode(a.mimeType));
+    add(`${dir}/__substg1.0_37010102`, a.content);
+  });
+  return Buffer.from(CFB.write(cfb, { type: 'buffer' }) as Uint8Array);
+}

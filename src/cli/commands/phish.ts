@@ -112,8 +112,8 @@ interface Entry {
 /** `vigil phish FILE… [--json] [--report OUT.html] [--enrich] [--case]`. */
 export function phishCommand(): Command {
   return new Command('phish')
-    .description('Analyse e-mails (.eml files or folders): explained verdict, SPF/DKIM/DMARC/ARC, relays, links, attachments and indicators; offline unless --enrich or --case')
-    .argument('<files...>', '.eml files or folders of them')
+    .description('Analyse e-mails (.eml or Outlook .msg files, or folders): explained verdict, SPF/DKIM/DMARC/ARC, relays, links, attachments and indicators; offline unless --enrich or --case')
+    .argument('<files...>', '.eml or .msg files, or folders of them')
     .option('--json', 'print a JSON array with one entry per file ({file, verdict, score, probability, category, reasons, findings, headers, auth, hops, links, attachments, iocs}; {file, error} for unreadable files)')
     .option('-r, --report <out.html>', 'write a self-contained HTML report (several files: <out>-<name>.html each)')
     .option('--enrich', 'look indicators up with the intel providers (local feeds by default; opens the store)')
