@@ -23,10 +23,14 @@ describe('phishAlert', () => {
     expect(a).toMatchObject({
       source: 'email',
       sourceRef: 'message-id:a1b2c3@paypa1-secure.com',
-      time: '2024-05-15T03:41:05.000Z',
+      time: '2024-06-01T00:00:00.000Z',
       rule: { id: 'phishing.phishing', level: 100, scale: 'generic', mitre: { ids: ['T1566.002'], tactics: ['Initial Access'] } },
       host: { name: 'bob@corp.example' },
     });
+    // the evidence travels with the alert into the case: category, probability, reasons, findings, auth, when it was sent
+    expect(a.raw).toMatchObject({ category: 'phishing', probability: r.probability, sentAt: '2024-05-15T03:41:05.000Z', receivedAt: '2024-06-01T00:00:00.000Z', auth: { dmarc: { result: 'fail' } } });
+    expect((a.raw as { reasons: unknown[] }).reasons.length).toBeGreaterThan(0);
+    expect(phishAlert(r, { sha256: SHA, now: '2024-06-01T00:00:00.000Z', analysisUrl: '/api/phish/phish_1' }).description).toContain('analysis /api/phish/phish_1');
     expect(a.title).toBe('Phishing e-mail "Action required: your account has been limited" from PayPal Security <notice@paypa1-secure.com>');
     expect(phishAlert(r, { sha256: 'b'.repeat(64), now: 'x' }).id).toBe(a.id);
     const roles = a.observables.map((o) => `${o.role} ${o.type} ${o.value}`);

@@ -20,10 +20,11 @@ const TECHNIQUES = {
 /**
  * A core Alert for the pipeline (source `email`). Its id is stable: derived from the Message-ID, or
  * from the file's SHA-256 when the message has none, so analysing the same mail twice adds nothing.
- * The rule is `phishing.<verdict>` on the generic 0–100 scale with the score as its level, the host
+ * The alert's time is when Vigil received the message (the Date header is kept as raw.sentAt). The
+ * rule is `phishing.<verdict>` on the generic 0–100 scale with the score as its level, the host
  * is the first recipient (or `mail`), and the observables are the message's indicators with their roles.
  */
-export function phishAlert(r: PhishReport, opts: { sha256: string; now: string }): Alert {
+export function phishAlert(r: PhishReport, opts: { sha256: string; now: string; analysisUrl?: string }): Alert {
   const h = r.headers;
   const sourceRef = h.messageId ? `message-id:${h.messageId.replace(/^<|>$/g, '')}` : `sha256:${opts.sha256}`;
   const techniques: Array<{ id: string; name: string }> = [];
@@ -38,9 +39,11 @@ export function phishAlert(r: PhishReport, opts: { sha256: string; now: string }
     id: alertId('email', sourceRef),
     source: 'email',
     sourceRef,
-    time: h.dateIso ?? firstStamp ?? opts.now,
+    // When Vigil received the message: the case timeline orders reports by when they came in, and a
+    // phish's own Date is the sender's to forge. The Date stays in raw.sentAt.
+    time: opts.now,
     title: `${r.verdict === 'malicious' ? 'Malicious e-mail' : 'Phishing e-mail'} "${(h.subject || '(no subject)').slice(0, 120)}" from ${from.slice(0, 120)}`,
-    description: [`Verdict ${r.verdict} (${r.category}), probability ${r.score}% (${r.file}).`, ...top.map((f) => `+${f.weight} ${f.id}: ${f.message}`)].join('\n'),
+    description: [`Verdict ${r.verdict} (${r.category}), probability ${r.score}% (${r.file}${opts.analysisUrl ? `; analysis ${opts.analysisUrl}` : ''}).`, ...top.map((f) => `+${f.weight} ${f.id}: ${f.message}`)].join('\n'),
     rule: {
       id: `phishing.${r.verdict}`,
       level: r.score,
@@ -56,6 +59,9 @@ export function phishAlert(r: PhishReport, opts: { sha256: string; now: string }
       score: r.score,
       probability: r.probability,
       category: r.category,
+      receivedAt: opts.now,
+      sentAt: h.dateIso ?? firstStamp ?? null,
+      ...(opts.analysisUrl && { analysisUrl: opts.analysisUrl }),
       reasons: r.reasons,
       findings: r.findings,
       headers: { from: h.from, replyTo: h.replyTo, returnPath: h.returnPath, to: h.to.slice(0, 20), subject: h.subject, date: h.date, messageId: h.messageId },

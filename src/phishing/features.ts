@@ -210,20 +210,26 @@ export function featureVector(x: FeatureInput): Float64Array {
   let deep = 0;
   let withRecipient = 0;
   const rcpt = x.recipients.filter((r) => r.length > 3);
+  const rcptForms = rcpt.flatMap((r) => (encodeURIComponent(r) === r ? [r] : [r, encodeURIComponent(r).toLowerCase()]));
   for (const l of links) {
     if (l.host) {
       hosts.add(l.host);
-      const labels = l.host.split('.').length;
-      if (labels >= 5 || (l.host.length > 30 && l.host.includes('-'))) deep++;
-    }
-    if (l.url.length > 8) {
-      const at = l.host ? l.url.indexOf(l.host) : -1;
-      const rest = at >= 0 ? l.url.slice(at + (l.host?.length ?? 0), at + 400) : l.url.slice(0, 400);
-      if (CREDENTIAL_PATH.test(rest)) credPath++;
-      if (rcpt.length) {
-        const low = l.url.toLowerCase();
-        if (rcpt.some((r) => low.includes(r) || low.includes(encodeURIComponent(r)))) withRecipient++;
+      if (!deep) {
+        const h = l.host;
+        let dots = 0;
+        for (let i = 0; i < h.length; i++) if (h.charCodeAt(i) === 46) dots++;
+        if (dots >= 4 || (h.length > 30 && h.includes('-'))) deep = 1;
       }
+    }
+    // these saturate: once seen (three times for paths), the rest of a 300-link newsletter need not be read
+    if (credPath < 3 && l.url.length > 8) {
+      const at = l.host ? l.url.indexOf(l.host) : -1;
+      const rest = at >= 0 ? l.url.slice(at + l.host!.length, at + 400) : l.url.slice(0, 400);
+      if (CREDENTIAL_PATH.test(rest)) credPath++;
+    }
+    if (rcptForms.length && !withRecipient && l.url.length > 8 && (l.url.includes('@') || l.url.includes('%40'))) {
+      const low = l.url.toLowerCase();
+      if (rcptForms.some((r) => low.includes(r))) withRecipient = 1;
     }
     const d = l.registrableDomain ?? l.host;
     if (d) {

@@ -111,7 +111,7 @@ export function registerPhish(server: FastifyInstance, app: App): void {
       const id = randomId('phish');
       const extra: { id: string; sha256: string; alertId?: string; cases?: number[] } = { id, sha256 };
       if (flag('case', false) && opensCase(r, cfg().caseCategories)) {
-        const alert = phishAlert(r, { sha256, now: app.clock.now().toISOString() });
+        const alert = phishAlert(r, { sha256, now: app.clock.now().toISOString(), analysisUrl: `/api/phish/${id}` });
         const summary = await app.ingest([{ file: filename, line: 0, alert }]);
         extra.alertId = alert.id;
         extra.cases = summary.caseNumbers;
