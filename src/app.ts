@@ -20,7 +20,13 @@ import type { Notifier } from './notify/dispatcher.js';
 import { createNotifier } from './notify/setup.js';
 import { Pipeline, type IngestItem, type IngestOptions, type RunOptions, type RunSummary } from './pipeline/run.js';
 import { loadPlaybooks } from './playbooks/loader.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildCaseReport } from './cases/report.js';
+import { caseUrlFor } from './notify/payload.js';
 import { ResponseLedger } from './playbooks/ledger.js';
+import { ReportRefresher } from './reports/refresh.js';
+import { renderReportHtml, renderReportMarkdown, reportFileName } from './reports/index.js';
 import { createPlaybookEngine } from './playbooks/setup.js';
 import type { Playbook } from './playbooks/schema.js';
 import { openStore, type StoreHandle } from './store/db.js';
@@ -191,6 +197,33 @@ export class App {
     if (due.length) await createPlaybookEngine(this, { fetch: this.fetchFn }).releaseDue(now);
   }
 
+  private refresher: ReportRefresher | undefined;
+
+  /**
+   * An analyst changed the case (status, approval, task, comment): its report files under
+   * `<out>/reports/` are written again shortly, coalesced per case (src/reports/refresh.ts).
+   */
+  caseChanged(caseId: string): void {
+    (this.refresher ??= new ReportRefresher((id) => this.writeCaseReport(id), 500, this.log)).schedule(caseId);
+  }
+
+  /** Writes the report files of the changes scheduled so far, now. */
+  async reportsSettled(): Promise<void> {
+    await this.refresher?.settled();
+  }
+
+  /** Writes one case's HTML and Markdown report from the store, as the pipeline does after alerts. */
+  async writeCaseReport(caseId: string, outDir: string = this.config.out): Promise<void> {
+    const report = await buildCaseReport(this.repo, caseId, this.clock);
+    if (!report) return;
+    const dir = join(outDir, 'reports');
+    report.reportFiles = { html: join(dir, reportFileName(report, 'html')), markdown: join(dir, reportFileName(report, 'md')) };
+    report.url = caseUrlFor(this.config.notify.caseUrl, report.case);
+    await mkdir(dir, { recursive: true });
+    await writeFile(report.reportFiles.html!, renderReportHtml(report));
+    await writeFile(report.reportFiles.markdown!, renderReportMarkdown(report));
+  }
+
   /** Saves the open correlation windows, so the next process resumes them. */
   async saveDetectState(): Promise<void> {
     if (this.detector && this.detector.correlation.rules.length) {
@@ -337,6 +370,7 @@ export class App {
     // Sources first: what they read is stored (and their positions committed) before the store closes.
     await this.sources?.stop();
     await this.flushResponses().catch((e: unknown) => this.log.error({ err: e }, 'case responses not finished'));
+    await this.refresher?.settled().catch((e: unknown) => this.log.error({ err: e }, 'case reports not written'));
     try {
       if (!this.publisher) await this.saveDetectState();
     } catch (e) {

@@ -214,6 +214,12 @@ export const ConfigSchema = z.strictObject({
       window: Duration.default(3_600_000),
       /** A case spanning longer than this takes no new alerts, so a steady stream does not grow one case forever. */
       maxAge: Duration.default(86_400_000),
+      /**
+       * Alerts merged into a closed case (TheHive API merge): `new` opens a new case that follows the
+       * closed one (linked both ways on their timelines); `refuse` answers 400. A closed case is never
+       * reopened or grown by a merge; pipeline grouping only ever joins open cases.
+       */
+      mergeIntoClosed: z.enum(['new', 'refuse']).default('new'),
       /** What alerts must share to join one case. */
       groupBy: z.array(z.enum(['observable', 'rule', 'host', 'user'])).default(['observable', 'rule', 'host']),
       /** Observable types that count for `observable` grouping (users, processes and command lines are too common). */

@@ -46,7 +46,8 @@ export function registerPlaybooks(server: FastifyInstance, app: App): void {
     const body = req.body ?? {};
     const by = req.apiKey?.name ?? 'unknown';
     const scope = scopeOf(req);
-    await createPlaybookEngine(app).decide(req.params.id, { approve, by, scope, ...(body.step && { step: body.step }), ...(body.reason !== undefined && { reason: body.reason }) });
+    const run = await createPlaybookEngine(app).decide(req.params.id, { approve, by, scope, ...(body.step && { step: body.step }), ...(body.reason !== undefined && { reason: body.reason }) });
+    app.caseChanged(run.caseId);
     return getRun(app, req.params.id, scope);
   };
   s.post('/api/playbooks/runs/:id/approve', { schema: { summary: 'Approve the step a paused run waits on; the run resumes at once', params: RunParams, body: Decision.optional() } }, decide(true));

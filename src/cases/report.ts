@@ -2,6 +2,8 @@ import type { Clock } from '../core/clock.js';
 import type { Alert, Assessment, IntelResult, IpScope, ObservableType, Severity, Verdict } from '../core/types.js';
 import { REPORT_LIMITS, totalsOf, type CaseReport, type CaseTotals } from '../reports/model.js';
 import type { Repo } from '../store/repo.js';
+import { sql } from 'drizzle-orm';
+import type { PendingApproval } from '../reports/model.js';
 
 const TYPE_ORDER: Record<string, number> = { ipv4: 0, ipv6: 0, url: 1, domain: 2, sha256: 3, sha1: 3, md5: 3, sha512: 3, email: 4, filepath: 5, user: 6, host: 7, process: 8, commandline: 9 };
 
@@ -49,6 +51,28 @@ function summarize(r: Omit<CaseReport, 'case'> & { case: Omit<CaseReport['case']
  * bounded by REPORT_LIMITS, not by the size of the case: a brute force with 50,000 alerts is reported
  * (and re-reported as it grows) with its latest alerts, its riskiest observables and totals over all.
  */
+/** The case's playbook steps waiting for approval, oldest first, with what each would act on. */
+export async function pendingApprovals(repo: Repo, caseId: string): Promise<PendingApproval[]> {
+  const r = await repo.db.execute(sql`select a.run_id, a.step_id, a.message, a.requested_at, a.expires_at, r.playbook, r.steps
+    from approvals a join playbook_runs r on r.id = a.run_id where a.case_id = ${caseId} and a.status = 'pending' order by a.requested_at, a.id limit 20`);
+  const rows = ((r as unknown as { rows: Array<Record<string, unknown>> }).rows ?? []);
+  const iso = (v: unknown) => new Date(v as string).toISOString();
+  return rows.map((row) => {
+    const steps = (typeof row.steps === 'string' ? JSON.parse(row.steps) : row.steps) as Array<{ id: string; uses: string; approval?: { preview?: string[] } }> | null;
+    const step = steps?.find((s) => s.id === row.step_id);
+    return {
+      runId: String(row.run_id),
+      playbook: String(row.playbook),
+      step: String(row.step_id),
+      action: step?.uses ?? '',
+      message: String(row.message ?? ''),
+      targets: step?.approval?.preview ?? [],
+      requestedAt: iso(row.requested_at),
+      expiresAt: iso(row.expires_at),
+    };
+  });
+}
+
 export async function buildCaseReport(repo: Repo, caseId: string, clock: Clock): Promise<CaseReport | undefined> {
   const c = await repo.caseById(caseId);
   if (!c) return undefined;
@@ -61,6 +85,7 @@ export async function buildCaseReport(repo: Repo, caseId: string, clock: Clock):
   const tasks = await turn(() => repo.tasksOfCase(caseId));
   const timeline = await turn(() => repo.recentTimelineOfCase(caseId, REPORT_LIMITS.timeline));
   const related = await turn(() => repo.relatedCaseNumbers(caseId));
+  const approvals = await turn(() => pendingApprovals(repo, caseId));
   const roleOfHost = new Map(facets.map((f) => [`${f.source}\u0000${f.host}`, roleOf(f.hostRole)]));
   const mitre = new Map<string, { id: string; tactic?: string; technique?: string }>();
   const hosts = new Map<string, CaseTotals['hosts'][number]>();
@@ -110,6 +135,7 @@ export async function buildCaseReport(repo: Repo, caseId: string, clock: Clock):
     })),
     observables,
     actions,
+    ...(approvals.length && { approvals }),
     tasks,
     mitre: [...mitre.values()],
     totals: {

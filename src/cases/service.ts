@@ -85,6 +85,8 @@ export interface CaseServiceDeps {
   ingest?: (items: IngestItem[]) => Promise<RunSummary>;
   /** Cases changed outside the pipeline: its grouping re-reads open cases. */
   casesChanged?: () => void;
+  /** Cases an actor changed (status, task, comment, merge): their reports are written again (src/reports/refresh.ts). */
+  caseTouched?: (caseIds: string[]) => void;
   /** A case was closed as a false positive: it lets go of the response effects it holds (src/playbooks/ledger.ts). */
   falsePositive?: (c: { id: string; number: number }, by: string) => Promise<void>;
 }
@@ -156,6 +158,13 @@ export class CaseService {
 
   private changed(): void {
     this.d.casesChanged?.();
+  }
+
+  /** Timeline rows for what an actor did; the cases they name have their reports written again. */
+  private async audit(rows: AuditRow[]): Promise<void> {
+    await this.d.repo.audit(rows);
+    const ids = [...new Set(rows.map((r) => r.caseId).filter((x): x is string => typeof x === 'string' && x !== ''))];
+    if (ids.length) this.d.caseTouched?.(ids);
   }
 
   template(name: string | undefined, field = 'caseTemplate'): CaseTemplate | undefined {
@@ -422,7 +431,7 @@ export class CaseService {
     });
     const caseId = kind === 'case' ? parent.id : (parent as AlertRow).caseId ?? undefined;
     if (kind === 'case') {
-      await this.d.repo.audit(
+      await this.audit(
         obs.map((o) => ({ at, actor: actor.name, kind: 'observable.added', caseId: parent.id, subject: `${o.dataType}:${o.data}`, message: `Observable ${o.dataType} ${clip(o.data, 120)} added${o.ioc ? ' (IOC)' : ''}` })),
       );
     }
@@ -451,7 +460,7 @@ export class CaseService {
       .where(eq(t.artifacts.id, row.id))
       .returning();
     if (row.parentKind === 'case') {
-      await this.d.repo.audit([{ at, actor: actor.name, kind: 'observable.updated', caseId: row.parentId, subject: `${row.dataType}:${row.data}`, message: `Observable ${row.dataType} ${clip(row.data, 120)} updated${p.ioc === true ? ' (marked IOC)' : p.ioc === false ? ' (no longer an IOC)' : ''}` }]);
+      await this.audit([{ at, actor: actor.name, kind: 'observable.updated', caseId: row.parentId, subject: `${row.dataType}:${row.data}`, message: `Observable ${row.dataType} ${clip(row.data, 120)} updated${p.ioc === true ? ' (marked IOC)' : p.ioc === false ? ' (no longer an IOC)' : ''}` }]);
     }
     return out!;
   }
@@ -477,7 +486,7 @@ export class CaseService {
       }
     });
     if (row.parentKind === 'case') {
-      await this.d.repo.audit([{ at, actor: actor.name, kind: 'observable.deleted', caseId: row.parentId, subject: `${row.dataType}:${row.data}`, message: `Observable ${row.dataType} ${clip(row.data, 120)} removed` }]);
+      await this.audit([{ at, actor: actor.name, kind: 'observable.deleted', caseId: row.parentId, subject: `${row.dataType}:${row.data}`, message: `Observable ${row.dataType} ${clip(row.data, 120)} removed` }]);
     }
   }
 
@@ -521,7 +530,7 @@ export class CaseService {
         audit.push({ at, actor: 'intel', kind: 'observable.enriched', caseId, subject: `${o.type}:${o.value}`, message: `${o.type} ${o.value} is ${e.risk.verdict} (risk ${e.risk.score}): ${e.risk.evidence[0] ?? ''}` });
       }
     }
-    await this.d.repo.audit(audit);
+    await this.audit(audit);
   }
 
   // ---- procedures ----
@@ -537,7 +546,7 @@ export class CaseService {
       .onConflictDoUpdate({ target: t.procedures.id, set: { occurDate: iso(p.occurDate), description: p.description ?? null, deletedAt: null, updatedBy: actor.name, updatedAt: at } })
       .returning();
     if (kind === 'case') {
-      await this.d.repo.audit([{ at, actor: actor.name, kind: 'procedure.added', caseId: parent.id, subject: p.patternId, message: `ATT&CK ${p.patternId} (${TACTICS[p.tactic]}) added` }]);
+      await this.audit([{ at, actor: actor.name, kind: 'procedure.added', caseId: parent.id, subject: p.patternId, message: `ATT&CK ${p.patternId} (${TACTICS[p.tactic]}) added` }]);
     }
     return row!;
   }
@@ -659,7 +668,7 @@ export class CaseService {
       throw await this.duplicate(a, existing[0]?.id ?? id);
     }
     this.remember([`ao:${id}`, `pr:alert:${id}`]);
-    await this.d.repo.audit([{ at, actor: actor.name, kind: 'alert.created', subject: id, message: `Alert "${clip(a.title)}" created (${a.type} from ${a.source}, ${a.sourceRef})`, data: { org: actor.org } }]);
+    await this.audit([{ at, actor: actor.name, kind: 'alert.created', subject: id, message: `Alert "${clip(a.title)}" created (${a.type} from ${a.source}, ${a.sourceRef})`, data: { org: actor.org } }]);
     this.enrichLater(undefined, vigilObs);
     return { alert: inserted, observables: observables.length };
   }
@@ -732,7 +741,7 @@ export class CaseService {
       .returning();
     if (row.caseId) {
       const what = Object.keys(p).join(', ');
-      await this.d.repo.audit([{ at, actor: actor.name, kind: 'alert.updated', caseId: row.caseId, subject: row.id, message: `Alert "${clip(out!.title)}" updated (${what})` }]);
+      await this.audit([{ at, actor: actor.name, kind: 'alert.updated', caseId: row.caseId, subject: row.id, message: `Alert "${clip(out!.title)}" updated (${what})` }]);
     }
     return out!;
   }
@@ -748,7 +757,7 @@ export class CaseService {
       if (row.caseId) await this.recount(tx as unknown as Db, row.caseId, at);
     });
     this.forget(`ao:${row.id}`, `pr:alert:${row.id}`);
-    await this.d.repo.audit([{ at, actor: actor.name, kind: 'alert.deleted', ...(row.caseId && { caseId: row.caseId }), subject: row.id, message: `Alert "${clip(row.title)}" (${row.source} ${row.sourceRef}) deleted` }]);
+    await this.audit([{ at, actor: actor.name, kind: 'alert.deleted', ...(row.caseId && { caseId: row.caseId }), subject: row.id, message: `Alert "${clip(row.title)}" (${row.source} ${row.sourceRef}) deleted` }]);
     if (row.caseId) this.changed();
   }
 
@@ -849,7 +858,7 @@ export class CaseService {
       for (const c of left) await this.recount(db, c, at, actor.name);
       await this.recount(db, target.id, at, actor.name);
     });
-    await this.d.repo.audit(audit);
+    await this.audit(audit);
     this.changed();
     const obs = alerts.flatMap((a) => (a.data as Alert).observables ?? []);
     this.enrichLater(target.id, obs);
@@ -883,15 +892,47 @@ export class CaseService {
 
   async merge(actor: Actor, alertRef: string, caseRef: string): Promise<CaseRow> {
     const alert = await this.alert(actor, alertRef);
-    const target = await this.case(actor, caseRef);
-    await this.attach(actor, [alert], target, false);
+    const { target, opened } = await this.mergeTarget(actor, await this.case(actor, caseRef), 'caseId');
+    await this.attach(actor, [alert], target, opened);
     return (await this.db.select().from(t.cases).where(eq(t.cases.id, target.id)))[0]!;
+  }
+
+  /**
+   * Where alerts merged into `c` go. A closed case stays closed: with `cases.mergeIntoClosed: new`
+   * (the default) a new case is opened that follows it, both timelines naming the other; with
+   * `refuse` the merge is a 400 naming the case and what to do instead.
+   */
+  private async mergeTarget(actor: Actor, c: CaseRow, field: string): Promise<{ target: CaseRow; opened: boolean }> {
+    if (caseStage(c.status) !== 'Closed') return { target: c, opened: false };
+    if (this.d.grouping.mergeIntoClosed === 'refuse') {
+      throw new CaseError('BadRequest', `case #${c.number} is closed (${c.status}): a merge would change a closed investigation; reopen it first, or promote the alerts to a new case (cases.mergeIntoClosed: new does that)`, { field, reason: 'closed' });
+    }
+    const next = await this.insertCase(
+      actor,
+      {
+        title: c.title,
+        description: `Follows case #${c.number}, closed as ${c.status}: alerts merged into it after it was closed are here.${c.description ? `\n\n${c.description}` : ''}`,
+        severity: severityToNumber(c.severity),
+        tlp: c.tlp,
+        pap: c.pap,
+        tags: c.tags,
+        customFields: { ...c.customFields, followsCase: { value: c.number, order: Object.keys(c.customFields ?? {}).length } },
+      },
+      undefined,
+      [],
+      `for alerts merged into closed case #${c.number}`,
+    );
+    await this.audit([
+      { at: this.now(), actor: actor.name, kind: 'case.followed', caseId: c.id, subject: next.id, message: `Alerts merged after the case was closed (${c.status}) went to new case #${next.number}; this case stays closed` },
+      { at: this.now(), actor: actor.name, kind: 'case.follows', caseId: next.id, subject: c.id, message: `Follows case #${c.number} (closed as ${c.status})` },
+    ]);
+    return { target: next, opened: true };
   }
 
   /** All or nothing: every alert must exist (in the caller's organisation) before any is merged. */
   async bulkMerge(actor: Actor, body: unknown): Promise<CaseRow> {
     const p = parseInput(BulkMergeInput, body);
-    const target = await this.case(actor, p.caseId).catch((e: unknown) => {
+    const asked = await this.case(actor, p.caseId).catch((e: unknown) => {
       throw e instanceof CaseError && e.hiveType === 'NotFoundError' ? new CaseError('NotFoundError', e.message, { field: 'caseId', reason: 'not found' }) : e;
     });
     const alerts: AlertRow[] = [];
@@ -903,7 +944,8 @@ export class CaseService {
         throw e;
       }
     }
-    await this.attach(actor, alerts, target, false);
+    const { target, opened } = await this.mergeTarget(actor, asked, 'caseId');
+    await this.attach(actor, alerts, target, opened);
     return (await this.db.select().from(t.cases).where(eq(t.cases.id, target.id)))[0]!;
   }
 
@@ -917,7 +959,7 @@ export class CaseService {
       await tx.update(t.alerts).set({ caseId: null, hiveStatus: null, updatedAt: at, updatedBy: actor.name }).where(eq(t.alerts.id, alert.id));
       await this.recount(tx as unknown as Db, c.id, at, actor.name);
     });
-    await this.d.repo.audit([{ at, actor: actor.name, kind: 'alert.detached', caseId: c.id, subject: alert.id, message: `Alert "${clip(alert.title)}" (${alert.source} ${alert.sourceRef}) removed from the case` }]);
+    await this.audit([{ at, actor: actor.name, kind: 'alert.detached', caseId: c.id, subject: alert.id, message: `Alert "${clip(alert.title)}" (${alert.source} ${alert.sourceRef}) removed from the case` }]);
     this.changed();
   }
 
@@ -1019,7 +1061,7 @@ export class CaseService {
       ...allTasks.map((k) => ({ at, actor: actor.name, kind: 'task.created', caseId: id, subject: k.id, message: `Task "${clip(k.title)}" created${k.fromTemplate ? ` from template ${tpl!.name}` : ''}` })),
     ];
     // A new case has no grouping keys yet: the pipeline's grouping need not re-read anything.
-    await this.d.repo.audit(audit);
+    await this.audit(audit);
     return row;
   }
 
@@ -1076,7 +1118,7 @@ export class CaseService {
     const other = Object.keys(p).filter((k) => !['status', 'severity', 'resolutionStatus', 'impactStatus', ...(set.status ? ['summary'] : [])].includes(k));
     if (other.length) audit.push({ at, actor: actor.name, kind: 'case.updated', caseId: row.id, subject: row.id, message: `Case updated: ${other.join(', ')}` });
     const [out] = await this.db.update(t.cases).set(set).where(eq(t.cases.id, row.id)).returning();
-    await this.d.repo.audit(audit);
+    await this.audit(audit);
     if (status !== undefined && OPEN_CASE_STATUSES.includes(status) !== OPEN_CASE_STATUSES.includes(row.status)) this.changed();
     if (status === 'FalsePositive' && row.status !== 'FalsePositive') await this.d.falsePositive?.(row, actor.name);
     return out!;
@@ -1100,7 +1142,7 @@ export class CaseService {
       await tx.delete(t.cases).where(eq(t.cases.id, row.id));
     });
     this.forget(`co:${row.id}`, `pr:case:${row.id}`);
-    await this.d.repo.audit([{ at, actor: actor.name, kind: 'case.deleted', caseId: row.id, subject: row.id, message: `Case #${row.number} "${clip(row.title)}" deleted` }]);
+    await this.audit([{ at, actor: actor.name, kind: 'case.deleted', caseId: row.id, subject: row.id, message: `Case #${row.number} "${clip(row.title)}" deleted` }]);
     this.changed();
   }
 
@@ -1132,7 +1174,7 @@ export class CaseService {
         dueDate: k.dueDate !== undefined ? iso(k.dueDate) : null,
       })
       .returning();
-    await this.d.repo.audit([{ at, actor: actor.name, kind: 'task.created', caseId: c.id, subject: row!.id, message: `Task "${clip(k.title)}" created${k.group ? ` in ${k.group}` : ''}` }]);
+    await this.audit([{ at, actor: actor.name, kind: 'task.created', caseId: c.id, subject: row!.id, message: `Task "${clip(k.title)}" created${k.group ? ` in ${k.group}` : ''}` }]);
     return row!;
   }
 
@@ -1161,7 +1203,7 @@ export class CaseService {
     const other = Object.keys(p).filter((k) => k !== 'status');
     if (other.length) audit.push({ at, actor: actor.name, kind: 'task.updated', caseId: c.id, subject: task.id, message: `Task "${clip(p.title ?? task.title)}" updated: ${other.join(', ')}` });
     const [out] = await this.db.update(t.tasks).set(set).where(eq(t.tasks.id, task.id)).returning();
-    await this.d.repo.audit(audit);
+    await this.audit(audit);
     return out!;
   }
 
@@ -1171,7 +1213,7 @@ export class CaseService {
       await tx.delete(t.taskLogs).where(eq(t.taskLogs.taskId, task.id));
       await tx.delete(t.tasks).where(eq(t.tasks.id, task.id));
     });
-    await this.d.repo.audit([{ at: this.now(), actor: actor.name, kind: 'task.deleted', caseId: c.id, subject: task.id, message: `Task "${clip(task.title)}" deleted` }]);
+    await this.audit([{ at: this.now(), actor: actor.name, kind: 'task.deleted', caseId: c.id, subject: task.id, message: `Task "${clip(task.title)}" deleted` }]);
   }
 
   /** A log on a waiting task starts it, as in TheHive. */
@@ -1184,7 +1226,7 @@ export class CaseService {
       .values({ id: randomId('log'), taskId: task.id, caseId: c.id, message: p.message, date: iso(p.startDate ?? Date.parse(at)), includeInTimeline: p.includeInTimeline !== undefined ? iso(p.includeInTimeline) : null, createdBy: actor.name, createdAt: at })
       .returning();
     if (task.status === 'Waiting') await this.db.update(t.tasks).set({ status: 'InProgress', startDate: task.startDate ?? at, updatedAt: at, updatedBy: actor.name }).where(eq(t.tasks.id, task.id));
-    await this.d.repo.audit([{ at, actor: actor.name, kind: 'task.log', caseId: c.id, subject: task.id, message: `Log on task "${clip(task.title, 80)}": ${clip(p.message)}` }]);
+    await this.audit([{ at, actor: actor.name, kind: 'task.log', caseId: c.id, subject: task.id, message: `Log on task "${clip(task.title, 80)}": ${clip(p.message)}` }]);
     return row!;
   }
 
@@ -1216,7 +1258,7 @@ export class CaseService {
     const at = this.now();
     const [row] = await this.db.insert(t.comments).values({ id: randomId('cmt'), parentKind: kind, parentId: parent.id, message: p.message, createdBy: actor.name, createdAt: at }).returning();
     const caseId = kind === 'case' ? parent.id : (parent as AlertRow).caseId;
-    if (caseId) await this.d.repo.audit([{ at, actor: actor.name, kind: 'comment.added', caseId, subject: row!.id, message: `${actor.name} commented: ${clip(p.message)}` }]);
+    if (caseId) await this.audit([{ at, actor: actor.name, kind: 'comment.added', caseId, subject: row!.id, message: `${actor.name} commented: ${clip(p.message)}` }]);
     return row!;
   }
 

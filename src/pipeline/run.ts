@@ -2,7 +2,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Assessor, ObservableRisk } from '../assess/index.js';
 import { CaseGrouper, describeKey } from '../cases/grouper.js';
-import { buildCaseReport } from '../cases/report.js';
+import { buildCaseReport, pendingApprovals } from '../cases/report.js';
 import type { Clock } from '../core/clock.js';
 import { VigilError, type InputIssue } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
@@ -631,6 +631,11 @@ export class Pipeline {
       if (open) open.severity = response.changes.severity;
     }
     applyResponse(report, response);
+    // What now waits for an analyst goes into the first report and notification, not only later ones.
+    if (response.runs.some((r) => r.status === 'waiting_approval')) {
+      const approvals = await pendingApprovals(this.d.repo, caseId);
+      if (approvals.length) report.approvals = approvals;
+    }
 
     const reportsDir = join(outDir, 'reports');
     const htmlName = reportFileName(report, 'html');

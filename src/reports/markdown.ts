@@ -159,6 +159,14 @@ function actions(v: ReportView): string {
     table(['Status', 'Action', 'Target', 'Reason', 'Playbook', 'Artifact', 'Time'], ['l', 'l', 'l', 'l', 'l', 'l', 'l'], rows));
 }
 
+function approvals(v: ReportView): string {
+  if (v.approvals.length === 0) return '';
+  const items = v.approvals.map(
+    (a) => `- **${mdInline(a.action || a.step)}**${a.targets.length ? ` on ${a.targets.map((t) => mdCode(t, true)).join(', ')}` : ''}: step ${mdInline(a.step)} of playbook ${mdInline(a.playbook)}, asked ${mdInline(a.requestedAt)}, expires ${mdInline(a.expiresAt)}. ${mdInline(a.message)} Decide in Vigil${v.caseUrl ? ` (${mdInline(v.caseUrl)})` : ''} or: ${mdCode(a.decide, true)}`,
+  );
+  return section('Waiting for approval', items.join('\n'));
+}
+
 function tasks(v: ReportView): string {
   if (v.tasks.length === 0) return section('Tasks', NONE);
   const rows = v.tasks.map((t) => [
@@ -195,6 +203,7 @@ export function renderReportMarkdown(report: CaseReport): string {
     timeline(v),
     alerts(v),
     observables(v),
+    ...(v.approvals.length ? [approvals(v)] : []),
     actions(v),
     tasks(v),
     mitre(v),

@@ -44,6 +44,8 @@ export interface CaseReport {
     provenance?: { field?: string; layers?: string[]; wrapper?: string };
   }>;
   actions: ActionRecord[];
+  /** Playbook steps waiting for an analyst's decision, oldest first: what each would do, on what, until when. */
+  approvals?: PendingApproval[];
   tasks: Task[];
   mitre: Array<{ id: string; tactic?: string; technique?: string }>;
   /**
@@ -59,6 +61,20 @@ export interface CaseReport {
   reportFiles?: { html?: string; markdown?: string };
   /** The case in Vigil's web UI (`server.publicUrl`, or `notify.caseUrl`), shown as a link when set. */
   url?: string | null;
+}
+
+/** A playbook step paused for approval, as the report and the notification show it. */
+export interface PendingApproval {
+  runId: string;
+  playbook: string;
+  step: string;
+  /** The action the step runs (`isolate-host`). */
+  action: string;
+  message: string;
+  /** What it would act on (screened: refused targets are not asked about). */
+  targets: string[];
+  requestedAt: string;
+  expiresAt: string;
 }
 
 /** A rendered notification body for one case. */

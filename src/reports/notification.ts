@@ -100,6 +100,16 @@ function textBody(v: ReportView, subject: string, where: { html: string; markdow
   if (moreObservables > 0) lines.push(`  (${moreObservables} more in the report)`);
   lines.push('');
 
+  if (v.approvals.length) {
+    lines.push('Waiting for approval');
+    for (const a of v.approvals) {
+      lines.push(`  ${a.action || a.step}${a.targets.length ? ` on ${a.targets.join(', ')}` : ''} (step ${a.step} of ${a.playbook}), until ${a.expiresAt}`);
+      if (a.message) lines.push(`    ${a.message}`);
+      lines.push(`    decide in Vigil${v.caseUrl ? ` (${v.caseUrl})` : ''} or: ${a.decide}`);
+    }
+    lines.push('');
+  }
+
   lines.push('Actions');
   if (v.actions.length === 0) lines.push('  None');
   const statusWidth = Math.max(0, ...v.actions.map((a) => a.status.length));

@@ -67,6 +67,8 @@ export interface ReportView {
   }>;
   observables: ObservableView[];
   actions: ActionView[];
+  /** Steps waiting for approval: what they would do, on what, until when, and how to decide. */
+  approvals: Array<{ playbook: string; step: string; action: string; message: string; targets: string[]; requestedAt: string; expiresAt: string; decide: string }>;
   tasks: Array<{ title: string; description: string; group: string; status: string; createdBy: string; createdAt: string }>;
   mitre: MitreView[];
   /** Totals over the whole case; the lists hold fewer when the case is bigger than a report shows. */
@@ -189,6 +191,16 @@ export function buildView(report: CaseReport): ReportView {
       playbook: oneLine(a.playbook),
       artifact: oneLine(a.artifact),
       at: formatTime(a.at),
+    })),
+    approvals: (report.approvals ?? []).map((a) => ({
+      playbook: oneLine(a.playbook),
+      step: oneLine(a.step),
+      action: oneLine(a.action),
+      message: oneLine(a.message),
+      targets: a.targets.map(oneLine).filter(Boolean).slice(0, 20),
+      requestedAt: formatTime(a.requestedAt),
+      expiresAt: formatTime(a.expiresAt),
+      decide: `vigil playbooks approve ${oneLine(a.runId)} --step ${oneLine(a.step)} (or --reject)`,
     })),
     tasks: report.tasks.map((t) => ({
       title: oneLine(t.title),

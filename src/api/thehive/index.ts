@@ -38,6 +38,7 @@ export function caseServiceFor(app: App): CaseService {
       ingest: (items) => app.ingest(items),
       casesChanged: () => app.resetCases(),
       falsePositive: (c, by) => app.releaseFalsePositive(c, by),
+      caseTouched: (ids) => ids.forEach((id) => app.caseChanged(id)),
     });
     services.set(app, s);
   }

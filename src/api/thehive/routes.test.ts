@@ -257,6 +257,31 @@ describe(`TheHive API (${backend.name})`, () => {
       expect((await post(analyst, '/api/v1/alert/merge/_bulk', { caseId: '~999999', alertIds: [a1._id] })).json().errors[0].field).toBe('caseId');
     });
 
+    it('a closed case stays closed: a merge into it opens a new case that follows it, and both timelines say so', async () => {
+      const closed = (await post(analyst, '/api/v1/case', { title: 'done', description: 'investigated', tags: ['ssh'] })).json();
+      expect((await patch(analyst, `/api/v1/case/${closed._id}`, { status: 'TruePositive' })).statusCode).toBeLessThan(300);
+      const a = (await post(analyst, '/api/v1/alert', alertBody({ observables: [{ dataType: 'ip', data: '192.0.2.201' }] }))).json();
+      const merged = await post(analyst, `/api/v1/alert/${a._id}/merge/${closed._id}`);
+      expect(merged.statusCode).toBe(200);
+      const next = merged.json();
+      expect(next._id).not.toBe(closed._id);
+      expect(next).toMatchObject({ title: 'done', status: 'New', tags: ['ssh'] });
+      expect(next.description).toMatch(new RegExp(`^Follows case #${closed.number}, closed as TruePositive`));
+      expect((await get(analyst, `/api/v1/alert/${a._id}`)).json().caseId).toBe(next._id);
+      const still = (await get(analyst, `/api/v1/case/${closed._id}`)).json();
+      expect(still).toMatchObject({ status: 'TruePositive', stage: 'Closed' });
+      const told = (await get(analyst, `/api/v1/case/${closed._id}/timeline`)).json().events.map((e: { kind: string; details: { message: string } }) => `${e.kind}: ${e.details.message}`);
+      expect(told.at(-1)).toBe(`case.followed: Alerts merged after the case was closed (TruePositive) went to new case #${next.number}; this case stays closed`);
+      const follows = (await get(analyst, `/api/v1/case/${next._id}/timeline`)).json().events.map((e: { kind: string }) => e.kind);
+      expect(follows).toContain('case.follows');
+      // Bulk merge too.
+      const b = (await post(analyst, '/api/v1/alert', alertBody())).json();
+      const bulk = await post(analyst, '/api/v1/alert/merge/_bulk', { caseId: closed._id, alertIds: [b._id] });
+      expect(bulk.statusCode).toBe(200);
+      expect(bulk.json()._id).not.toBe(closed._id);
+      expect((await get(analyst, `/api/v1/case/${closed._id}`)).json().status).toBe('TruePositive');
+    });
+
     it('detaches an alert from its case', async () => {
       const a = (await post(analyst, '/api/v1/alert', alertBody())).json();
       const c = (await post(analyst, `/api/v1/alert/${a._id}/case`, {})).json();
@@ -448,5 +473,24 @@ describe('TheHive API with groupAlerts', () => {
     const o = (await h.call(other, 'POST', '/api/v1/alert', { type: 'edr', source: 'crowd', sourceRef: 'x1', title: 't', description: 'd' })).json();
     expect(o.status).toBe('New');
     expect(o.caseId).toBeUndefined();
+  });
+});
+
+describe('TheHive API with cases.mergeIntoClosed: refuse', () => {
+  it('refuses a merge into a closed case, naming it and what to do instead; the case and the alert stay as they were', async () => {
+    const h = await startTestHive({ config: { cases: { mergeIntoClosed: 'refuse' } } });
+    try {
+      const key = await h.key('analyst', 'acme', 'alice');
+      const c = (await h.call(key, 'POST', '/api/v1/case', { title: 'done', description: 'd' })).json();
+      await h.call(key, 'PATCH', `/api/v1/case/${c._id}`, { status: 'FalsePositive' });
+      const a = (await h.call(key, 'POST', '/api/v1/alert', { type: 'x', source: 'siem', sourceRef: 'closed-1', title: 't', description: 'd' })).json();
+      const r = await h.call(key, 'POST', `/api/v1/alert/${a._id}/merge/${c._id}`);
+      expect(r.statusCode).toBe(400);
+      expect(r.json().message).toBe(`case #${c.number} is closed (FalsePositive): a merge would change a closed investigation; reopen it first, or promote the alerts to a new case (cases.mergeIntoClosed: new does that)`);
+      expect((await h.call(key, 'GET', `/api/v1/alert/${a._id}`)).json().caseId).toBeUndefined();
+      expect((await h.call(key, 'POST', '/api/v1/alert/merge/_bulk', { caseId: c._id, alertIds: [a._id] })).statusCode).toBe(400);
+    } finally {
+      await h.close();
+    }
   });
 });

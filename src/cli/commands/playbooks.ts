@@ -212,6 +212,8 @@ export function playbooksCommand(): Command {
           const { createPlaybookEngine } = await import('../../playbooks/setup.js');
           const by = opts.by ?? `cli:${userInfo().username}`;
           const v = await createPlaybookEngine(app).decide(id, { approve: !opts.reject, by, ...(opts.step && { step: opts.step }), ...(opts.reason !== undefined && { reason: opts.reason }) });
+          // The report files follow (written before the app closes).
+          app.caseChanged(v.caseId);
           const ref = await app.repo.caseById(v.caseId);
           return { ...v, ...(ref && { caseNumber: ref.number }) };
         });

@@ -48,6 +48,14 @@ export const NOTIFICATION_HTML_TEMPLATE = `<!DOCTYPE html>
 <% } %>
 <% } %>
 </td></tr>
+<% if (it.v.approvals.length) { %>
+<tr><td style="padding:8px 20px;background:#fffbeb;">
+  <p style="margin:0 0 4px;font-weight:bold;">Waiting for approval</p>
+<% for (const a of it.v.approvals) { %>
+  <p style="margin:0 0 6px;font-size:13px;"><strong><%= a.action || a.step %></strong><% if (a.targets.length) { %> on <span style="font-family:Consolas,Menlo,monospace;"><%= a.targets.join(', ') %></span><% } %> (step <%= a.step %> of <%= a.playbook %>), until <%= a.expiresAt %><br><span style="color:#4b5563;"><%= a.message %></span><br><span style="color:#4b5563;">Decide in Vigil<% if (it.v.caseUrl) { %> (<a href="<%= it.v.caseUrl %>" style="color:#1d4ed8;"><%= it.v.caseUrl %></a>)<% } %> or: <span style="font-family:Consolas,Menlo,monospace;"><%= a.decide %></span></span></p>
+<% } %>
+</td></tr>
+<% } %>
 <tr><td style="padding:8px 20px;">
   <p style="margin:0 0 4px;font-weight:bold;">Actions</p>
 <% if (it.v.actions.length === 0) { %>

@@ -183,6 +183,17 @@ export const REPORT_HTML_TEMPLATE = `<!DOCTYPE html>
 <% } %>
 </section>
 
+<% if (it.v.approvals.length) { %>
+<section id="approvals" class="approvals">
+  <h2>Waiting for approval <span class="count"><%= it.v.approvals.length %></span></h2>
+  <ul>
+<% for (const a of it.v.approvals) { %>
+    <li><strong><%= a.action || a.step %></strong><% if (a.targets.length) { %> on <span class="mono"><%= a.targets.join(', ') %></span><% } %> — step <%= a.step %> of playbook <%= a.playbook %>, asked <%= a.requestedAt %>, expires <%= a.expiresAt %>.<br><%= a.message %><br><span class="muted">Decide in Vigil<% if (it.v.caseUrl) { %> (<a href="<%= it.v.caseUrl %>"><%= it.v.caseUrl %></a>)<% } %> or: <span class="mono"><%= a.decide %></span></span></li>
+<% } %>
+  </ul>
+</section>
+<% } %>
+
 <section id="actions">
   <h2>Actions taken or refused <span class="count"><%= it.v.actions.length %></span></h2>
 <% if (it.v.actions.length === 0) { %>
