@@ -120,9 +120,13 @@ export function totalsOf(r: CaseReport): CaseTotals {
   };
 }
 
-/** The hosts that are the case's assets: a sensor only saw the traffic. */
+/**
+ * The hosts that are the case's assets: a sensor only saw the traffic, and a mailbox is not a host
+ * (a phishing alert names its recipient where other alerts name a machine), so host tasks and
+ * containment never target `bob@corp.example`.
+ */
 export function assetHosts(r: CaseReport): string[] {
   return totalsOf(r)
-    .hosts.filter((h) => h.role !== 'sensor')
+    .hosts.filter((h) => h.role !== 'sensor' && !h.name.includes('@'))
     .map((h) => h.name);
 }
