@@ -36,7 +36,7 @@ describe('HTTP API', () => {
     expect((await server.inject('/healthz')).json()).toEqual({ status: 'ok' });
     const ready = await server.inject('/readyz');
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toMatchObject({ status: 'ready', store: 'pglite', playbooks: 3 });
+    expect(ready.json()).toMatchObject({ status: 'ready', store: 'pglite', playbooks: 4 });
     expect(ready.json().indicators).toBeGreaterThan(50);
   });
 

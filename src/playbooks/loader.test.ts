@@ -56,7 +56,7 @@ describe('loadPlaybookText', () => {
 
   it('an unknown action names the file, line and field', () => {
     const text = GOOD.replace('uses: block-ip', 'uses: nuke-host');
-    expect(issuesOf(text)).toEqual([expect.stringMatching(/^pb\.yaml:6: steps\.0\.uses: unknown action "nuke-host" \(known: block-ip, isolate-host, create-task, /)]);
+    expect(issuesOf(text)).toEqual([expect.stringMatching(/^pb\.yaml:6: steps\.0\.uses: unknown action "nuke-host" \(known: block-ip, block-sender, block-url, isolate-host, create-task, /)]);
   });
 
   it('a bad severity names its line', () => {
@@ -287,6 +287,6 @@ describe('loadPlaybooks', () => {
   it('the bundled sample playbooks load cleanly', () => {
     const { playbooks, issues } = loadPlaybooks(join(PACKAGE_ROOT, 'samples/playbooks'));
     expect(issues).toEqual([]);
-    expect(playbooks.map((p) => p.name).sort()).toEqual(['block-malicious-ips', 'contain-critical-hosts', 'triage-tasks']);
+    expect(playbooks.map((p) => p.name).sort()).toEqual(['block-malicious-ips', 'contain-critical-hosts', 'phishing-response', 'triage-tasks']);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -71,6 +71,11 @@ describe('vigil phish', () => {
     await run('--case', '-c', join(dir, 'vigil.yaml'), join(FIX, 'credential-phish.eml'), join(FIX, 'newsletter.eml'));
     expect(out.join('')).toMatch(/cases: 1 alert sent \(1 new, 0 already known\); cases opened 1, updated 0 \(#1\)/);
     expect(process.exitCode).toBe(0);
+    // the bundled phishing playbook ran: the checklist, and the sender and links blocked (simulated)
+    const records = readdirSync(join(dir, 'out/actions/case-0001'));
+    expect(records).toEqual(expect.arrayContaining([expect.stringMatching(/^phishing-response--block-sender--notice_paypa1-secure\.com\.json$/), expect.stringMatching(/^phishing-response--block-links--/), expect.stringMatching(/^phishing-response--tasks--/)]));
+    const block = JSON.parse(readFileSync(join(dir, 'out/actions/case-0001', records.find((f) => f.includes('block-sender'))!), 'utf8')) as { status: string };
+    expect(block.status).toBe('simulated');
   }, 120_000);
 
   it('a bad config is a failure (exit 1) naming the field', async () => {

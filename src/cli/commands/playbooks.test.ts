@@ -31,7 +31,7 @@ describe('vigil playbooks lint', () => {
   it('passes the bundled playbooks', async () => {
     const r = await vigil('playbooks', 'lint', SAMPLES);
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe('3 playbooks valid (block-malicious-ips, contain-critical-hosts, triage-tasks); 0 problems\n');
+    expect(r.stdout).toBe('4 playbooks valid (block-malicious-ips, contain-critical-hosts, phishing-response, triage-tasks); 0 problems\n');
   });
 
   it('reports each problem with file:line and exits 2', async () => {

@@ -17,6 +17,8 @@ const docs = readFileSync(join(PACKAGE_ROOT, 'docs/playbooks.md'), 'utf8');
 /** A valid input for each action, as a playbook would render it. */
 const SAMPLE: Record<string, Record<string, unknown>> = {
   'block-ip': { address: '147.45.79.113', ttl: '1h' },
+  'block-sender': { sender: 'notice@paypa1-secure.com' },
+  'block-url': { url: 'hxxp://paypa1[.]com.login-verify[.]xyz/signin' },
   'isolate-host': { host: 'ws-7' },
   'create-task': { title: 'Check the host' },
   enrich: {},
